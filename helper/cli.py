@@ -1,0 +1,81 @@
+"""The command line: protocol mode for Google clients, commands for people.
+
+    aws-wif-helper [OPTIONS]                 run by a Google client (protocol mode)
+    aws-wif-helper token --audience A [...]  print a response by hand
+    aws-wif-helper --help | --version
+
+Protocol mode is chosen when any `GOOGLE_EXTERNAL_ACCOUNT_*` variable is set;
+without them a person gets a usage hint instead of a protocol error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import helper
+from helper.commands import token_command
+from helper.protocol import run_protocol_mode
+from helper.request import PROTOCOL_VARIABLES
+
+__all__ = ["main"]
+
+USAGE = """\
+usage: aws-wif-helper [--profile NAME] [--region REGION]
+                      [--sts-endpoint auto|regional|global] [--timeout SECONDS]
+       aws-wif-helper token --audience AUDIENCE [options above]
+       aws-wif-helper --help | --version
+
+Google auth libraries run this helper from a credential config
+(credential_source.executable.command). It answers with an AWS-signed subject
+token for Workload Identity Federation.
+"""
+
+HELP = USAGE + """
+Protocol mode (no command; run by the client, which sets
+GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
+  --profile NAME        AWS profile (default: AWS_PROFILE, then botocore's chain)
+  --region REGION       region of the STS endpoint named in the token
+                        (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)
+  --sts-endpoint MODE   auto (regional when a region is known), regional, global
+  --timeout SECONDS     deadline for the whole run (default 3)
+
+Commands:
+  token                 print the response for --audience, for manual checks
+
+The clients run executables only with GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
+"""
+
+_COMMANDS = {"token": token_command.run}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `aws-wif-helper` script and `python -m helper`."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+
+    if arguments and arguments[0] in _COMMANDS:
+        return _COMMANDS[arguments[0]](arguments[1:])
+    if "--version" in arguments:
+        print(version_text())
+        return 0
+    if "--help" in arguments or "-h" in arguments:
+        print(HELP, end="")
+        return 0
+    if any(name in os.environ for name in PROTOCOL_VARIABLES):
+        run_protocol_mode(arguments)
+
+    print(USAGE, file=sys.stderr, end="")
+    print(
+        "\nNo GOOGLE_EXTERNAL_ACCOUNT_* variables are set, so no Google client is "
+        "running this; try `aws-wif-helper token --audience ...`.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def version_text() -> str:
+    """The helper's version and the botocore it carries."""
+    import botocore
+
+    return f"aws-wif-helper {helper.__version__} (botocore {botocore.__version__})"

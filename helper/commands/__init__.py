@@ -1,0 +1,1 @@
+"""Commands for people: each module is one `aws-wif-helper COMMAND`."""

@@ -1,0 +1,41 @@
+"""The failure codes of the helper, and the one exception type that carries them.
+
+Every failure the helper reports, in protocol mode or to a person, is a
+`HelperError` with a code from `ErrorCode`. The code is the stable part that
+scripts and the README table rely on; the message is one sentence for a person
+that says what to do next. Messages never contain secrets: code that builds
+them shows identifiers through `helper.redact.shorten`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["ErrorCode", "HelperError"]
+
+
+class ErrorCode(str, enum.Enum):
+    """Codes written to the `code` field of a failure response."""
+
+    INVALID_REQUEST = "INVALID_REQUEST"
+    UNSUPPORTED_TOKEN_TYPE = "UNSUPPORTED_TOKEN_TYPE"
+    AWS_CREDENTIALS_NOT_FOUND = "AWS_CREDENTIALS_NOT_FOUND"
+    AWS_CREDENTIALS_EXPIRED = "AWS_CREDENTIALS_EXPIRED"
+    AWS_MFA_REQUIRED = "AWS_MFA_REQUIRED"
+    AWS_ACCESS_DENIED = "AWS_ACCESS_DENIED"
+    AWS_UNREACHABLE = "AWS_UNREACHABLE"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    OUTPUT_FILE_ERROR = "OUTPUT_FILE_ERROR"
+    INTERNAL = "INTERNAL"
+
+
+class HelperError(Exception):
+    """A failure with a documented code and a message that tells the user the fix."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code.value}: {self.message}"

@@ -1,0 +1,76 @@
+"""The client's cache file (`output_file`): written whole or not at all.
+
+A reader, which may be another client process, must never see a partial file:
+Node and Go refuse to run the helper again while the cached file is malformed.
+So the response goes to a temporary file in the same folder, is flushed to
+disk, and replaces the old file with one `rename`. A failed run leaves the old
+file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+from helper.errors import ErrorCode, HelperError
+
+__all__ = ["remove_output_file", "write_output_file"]
+
+_FILE_MODE = 0o600
+_FOLDER_MODE = 0o700
+
+
+def write_output_file(path: str, text: str) -> None:
+    """Atomically replace `path` with `text`, mode 0600, creating its folder 0700."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, mode=_FOLDER_MODE, exist_ok=True)
+        if os.path.isdir(path):
+            raise IsADirectoryError(path)
+
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=".aws-wif-helper-", suffix=".tmp", dir=folder
+        )
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, _FILE_MODE)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+        _sync_folder(folder)
+    except OSError as error:
+        raise HelperError(
+            ErrorCode.OUTPUT_FILE_ERROR,
+            f"Cannot write the output file {path!r} ({error.strerror or type(error).__name__}); "
+            "point output_file at a file in a folder this user can write, or remove it "
+            "from the config.",
+        ) from None
+
+
+def remove_output_file(path: str) -> None:
+    """Forget a cached response; a missing file is already forgotten."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise HelperError(
+            ErrorCode.OUTPUT_FILE_ERROR,
+            f"Cannot remove the output file {path!r} ({error.strerror}); delete it by hand.",
+        ) from None
+
+
+def _sync_folder(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
