@@ -15,7 +15,11 @@ __all__ = ["translate"]
 
 _ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
-_INVALID_KEY_CODES = {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
+_INVALID_KEY_CODES = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+}
 _THROTTLING_CODES = {
     "Throttling",
     "ThrottlingException",

@@ -32,7 +32,9 @@ Google auth libraries run this helper from a credential config
 token for Workload Identity Federation.
 """
 
-HELP = USAGE + """
+HELP = (
+    USAGE
+    + """
 Protocol mode (no command; run by the client, which sets
 GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
   --profile NAME        AWS profile (default: AWS_PROFILE, then botocore's chain)
@@ -46,6 +48,7 @@ Commands:
 
 The clients run executables only with GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
 """
+)
 
 _COMMANDS = {"token": token_command.run}
 

@@ -26,9 +26,7 @@ SAFETY_MARGIN_SECONDS = 120
 MIN_TOKEN_LIFETIME_SECONDS = 60
 
 
-def usable_seconds(
-    limit: datetime.datetime | None, now: datetime.datetime
-) -> float | None:
+def usable_seconds(limit: datetime.datetime | None, now: datetime.datetime) -> float | None:
     """Seconds from `now` to `limit` minus the safety margin, or None without a limit."""
     if limit is None:
         return None

@@ -62,7 +62,7 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="AWS profile to use (default: AWS_PROFILE or the chain)")
     parser.add_argument(
         "--region",
-        help="AWS region for the STS endpoint (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)",
+        help="AWS region of the STS endpoint (default: AWS_REGION, AWS_DEFAULT_REGION, profile)",
     )
     parser.add_argument(
         "--sts-endpoint",

@@ -17,15 +17,15 @@ from helper.errors import ErrorCode, HelperError
 
 __all__ = ["remove_output_file", "write_output_file"]
 
-_FILE_MODE = 0o600
-_FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 
 def write_output_file(path: str, text: str) -> None:
     """Atomically replace `path` with `text`, mode 0600, creating its folder 0700."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(folder, mode=_FOLDER_MODE, exist_ok=True)
+        os.makedirs(folder, mode=FOLDER_MODE, exist_ok=True)
         if os.path.isdir(path):
             raise IsADirectoryError(path)
 
@@ -37,7 +37,7 @@ def write_output_file(path: str, text: str) -> None:
                 stream.write(text)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.chmod(temporary, _FILE_MODE)
+            os.chmod(temporary, FILE_MODE)
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):

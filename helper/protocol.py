@@ -20,13 +20,14 @@ from typing import NoReturn
 
 from helper.aws_errors import translate
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
+from helper.cache import reuse_or_make
 from helper.credentials import open_session, resolve_credentials, resolve_region
 from helper.deadline import Deadline, run_before_deadline
 from helper.endpoint import choose_sts_endpoint
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS, expiration_time, usable_seconds
 from helper.options import HelperOptions, parse_helper_options
-from helper.output_file import remove_output_file, write_output_file
+from helper.output_file import remove_output_file
 from helper.request import JWT_TOKEN_TYPE, TokenRequest, read_request
 from helper.response import Response, failure, render, revoked, success
 
@@ -58,13 +59,14 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
             return revoked()
 
         deadline = Deadline(options.timeout_seconds)
-        response = run_before_deadline(
-            lambda: make_token_response(request, options, deadline, environ), deadline
+        return run_before_deadline(
+            lambda: reuse_or_make(
+                request,
+                deadline,
+                lambda: make_token_response(request, options, deadline, environ),
+            ),
+            deadline,
         )
-
-        if request.output_file:
-            write_output_file(request.output_file, render(response))
-        return response
     except HelperError as error:
         return failure(error)
     except Exception:

@@ -72,9 +72,7 @@ def read_request(environ: Mapping[str, str]) -> TokenRequest:
 
     audience = check_audience(_read_required(environ, AUDIENCE_VARIABLE))
     token_type = _check_token_type(_read_required(environ, TOKEN_TYPE_VARIABLE))
-    return TokenRequest(
-        audience, token_type, output_file, interactive, impersonated_email, False
-    )
+    return TokenRequest(audience, token_type, output_file, interactive, impersonated_email, False)
 
 
 def _read_required(environ: Mapping[str, str], name: str) -> str:

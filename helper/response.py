@@ -1,9 +1,9 @@
 """The versioned JSON documents the clients read on stdout and from the output file.
 
-    {"version": 1, "success": true, "token_type": TYPE, "id_token": TOKEN,
-     "expiration_time": EPOCH_SECONDS}
-    {"version": 1, "success": false, "code": CODE, "message": MESSAGE}
-    {"version": 1, "success": true}                      # answer to a revocation
+{"version": 1, "success": true, "token_type": TYPE, "id_token": TOKEN,
+ "expiration_time": EPOCH_SECONDS}
+{"version": 1, "success": false, "code": CODE, "message": MESSAGE}
+{"version": 1, "success": true}                      # answer to a revocation
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from helper.audience import check_audience
 from helper.aws_errors import translate
 from helper.deadline import Deadline, run_before_deadline
 from helper.errors import HelperError
 from helper.options import add_helper_options, new_parser, options_from_namespace
 from helper.protocol import make_token_response
 from helper.request import AWS_TOKEN_TYPE, TokenRequest
-from helper.audience import check_audience
 from helper.response import render
 
 __all__ = ["run"]

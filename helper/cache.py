@@ -1,0 +1,132 @@
+"""One fresh response shared by every run that uses the same output file.
+
+Many processes on a host often start at once with the same credential config
+(a fleet of jobs, a pool of workers): the client finds no cached response and
+each one runs the helper. Without coordination each run would fetch
+credentials from the source (the metadata service, STS, the SSO portal) and
+they would all rewrite the output file.
+
+`reuse_or_make` serializes the runs on an exclusive lock beside the output file
+(`OUTPUT_FILE.lock`). The first run makes the response and writes the file;
+the runs waiting behind it then find a fresh response there and answer with it
+instead of fetching again. A cached response is reused only when it is
+successful, leaves at least `MIN_TOKEN_LIFETIME_SECONDS`, and provably answers
+the same request: the same token type, and a token bound to the same audience.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from helper.deadline import Deadline
+from helper.errors import ErrorCode, HelperError
+from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
+from helper.output_file import FILE_MODE, FOLDER_MODE, write_output_file
+from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
+from helper.response import Response, render
+
+__all__ = ["read_reusable_response", "reuse_or_make"]
+
+_LOCK_POLL_SECONDS = 0.01
+
+
+def reuse_or_make(
+    request: TokenRequest, deadline: Deadline, make: Callable[[], Response]
+) -> Response:
+    """Answer from a fresh cached response, or make one and cache it, under the lock."""
+    path = request.output_file
+    if path is None:
+        return make()
+
+    with _exclusive_lock(path + ".lock", deadline):
+        cached = read_reusable_response(path, request)
+        if cached is not None:
+            return cached
+
+        response = make()
+        deadline.begin("writing the output file")
+        write_output_file(path, render(response))
+        return response
+
+
+def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
+    """The cached response at `path` if it may answer `request` now, else None."""
+    try:
+        with open(path, encoding="ascii") as stream:
+            cached: Any = json.load(stream)
+    except (OSError, ValueError):
+        return None
+
+    if not isinstance(cached, dict) or cached.get("success") is not True:
+        return None
+
+    expires = cached.get("expiration_time")
+    if not isinstance(expires, int) or expires - time.time() < MIN_TOKEN_LIFETIME_SECONDS:
+        return None
+
+    token = cached.get("id_token")
+    if not isinstance(token, str) or not _token_answers(token, cached.get("token_type"), request):
+        return None
+    return cached
+
+
+def _token_answers(token: str, token_type: object, request: TokenRequest) -> bool:
+    if request.token_type == AWS_TOKEN_TYPE:
+        return token_type == JWT_TOKEN_TYPE and _aws_token_audience(token) == request.audience
+    # TODO: OIDC responses are not reused yet; checking them needs the JWT's
+    # audience rule from the OIDC mode.
+    return False
+
+
+def _aws_token_audience(token: str) -> str | None:
+    """The signed `x-goog-cloud-target-resource` of an AWS subject token."""
+    try:
+        document = json.loads(urllib.parse.unquote(token))
+        headers = document["headers"]
+        values = {item["key"].lower(): item["value"] for item in headers}
+        signed = values["authorization"].split("SignedHeaders=", 1)[1].split(",", 1)[0]
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+
+    if "x-goog-cloud-target-resource" not in signed.split(";"):
+        return None
+    audience = values.get("x-goog-cloud-target-resource")
+    return audience if isinstance(audience, str) else None
+
+
+@contextlib.contextmanager
+def _exclusive_lock(lock_path: str, deadline: Deadline) -> Iterator[None]:
+    """Hold `flock` on `lock_path` until the block ends; wait no longer than the deadline."""
+    deadline.begin("waiting for another run that is writing the output file")
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(lock_path)), mode=FOLDER_MODE, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as error:
+        raise HelperError(
+            ErrorCode.OUTPUT_FILE_ERROR,
+            f"Cannot open the lock file {lock_path!r} beside the output file "
+            f"({error.strerror}); point output_file at a folder this user can write.",
+        ) from None
+
+    try:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if deadline.remaining_seconds() <= _LOCK_POLL_SECONDS:
+                raise deadline.exceeded_error()
+            time.sleep(_LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(descriptor)
