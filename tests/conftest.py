@@ -17,10 +17,11 @@ Fixtures, by what a test needs:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +30,20 @@ import pytest
 from tests.harness import (
     FROZEN_HELPER,
     AwsEnvironment,
-    ClientResult,
+    Client,
     HelperCommand,
     HelperRun,
+    MakeConfig,
     RunCounter,
+    RunHelper,
     frozen_helper,
+    memory_backed_temp_root,
     module_helper,
     node_client_installed,
-    run_client,
     write_credential_config,
 )
 from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY
 from tests.standins.google_sts import GoogleStsStandIn
-
-RunHelper = Callable[..., HelperRun]
-MakeConfig = Callable[..., Path]
 
 
 def pytest_report_header() -> list[str]:
@@ -53,10 +53,24 @@ def pytest_report_header() -> list[str]:
     return [f"frozen helper: {FROZEN_HELPER} (built {built:%Y-%m-%d %H:%M:%S})"]
 
 
+@pytest.fixture(scope="session")
+def process_tmpdir() -> Iterator[Path | None]:
+    """A TMPDIR in memory for the processes the tests start, when the machine has one."""
+    root = memory_backed_temp_root()
+    if root is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="aws-wif-helper-tests-", dir=root))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
-def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsEnvironment:
+def aws_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_tmpdir: Path | None
+) -> AwsEnvironment:
     """An isolated AWS set-up, also applied to this process for in-process tests."""
-    environment = AwsEnvironment.create(tmp_path / "aws-env")
+    environment = AwsEnvironment.create(tmp_path / "aws-env", tmpdir=process_tmpdir)
     for name in list(os.environ):
         if name.startswith(("AWS_", "GOOGLE_")):
             monkeypatch.delenv(name)
@@ -117,17 +131,6 @@ def make_config(tmp_path: Path, google_sts: GoogleStsStandIn) -> MakeConfig:
         return write_credential_config(tmp_path / "configs" / name, command=command, **options)
 
     return make
-
-
-@dataclasses.dataclass(frozen=True)
-class Client:
-    """A real Google auth client; every `get_token` is a new process with no memory."""
-
-    name: str
-    aws_env: AwsEnvironment
-
-    def get_token(self, config: Path) -> ClientResult:
-        return run_client(self.name, config, self.aws_env.environ(), self.aws_env.work_dir)
 
 
 @pytest.fixture(params=["python", "node"])

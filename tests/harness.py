@@ -15,7 +15,7 @@ import shlex
 import stat
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,13 @@ __all__ = [
     "FROZEN_HELPER",
     "REPO",
     "AwsEnvironment",
+    "Client",
     "ClientResult",
     "HelperCommand",
     "HelperRun",
+    "MakeConfig",
     "RunCounter",
+    "RunHelper",
     "client_variables",
     "run_client",
     "write_credential_config",
@@ -47,6 +50,10 @@ AUDIENCE = (
 )
 AWS_TOKEN_TYPE = "urn:ietf:params:aws:token-type:aws4_request"
 GOOGLE_PROJECT = "aws-wif-helper-tests"
+
+# The shapes of the `run_helper` and `make_config` fixtures (see tests/conftest.py).
+RunHelper = Callable[..., "HelperRun"]
+MakeConfig = Callable[..., Path]
 
 # Generous bounds: a frozen run takes 1-3 s on a loaded two-core machine.
 PROCESS_TIMEOUT_SECONDS = 60
@@ -119,7 +126,8 @@ class AwsEnvironment:
     variables: dict[str, str]
 
     @classmethod
-    def create(cls, root: Path) -> AwsEnvironment:
+    def create(cls, root: Path, tmpdir: Path | None = None) -> AwsEnvironment:
+        """A set-up under `root`; processes get `tmpdir` as TMPDIR when it is given."""
         home = root / "home"
         aws = root / "aws"
         for folder in (home, aws, root / "work"):
@@ -138,7 +146,9 @@ class AwsEnvironment:
             "AWS_EC2_METADATA_DISABLED": "true",
             "GOOGLE_CLOUD_PROJECT": GOOGLE_PROJECT,
         }
-        if "TMPDIR" in os.environ:
+        if tmpdir is not None:
+            variables["TMPDIR"] = str(tmpdir)
+        elif "TMPDIR" in os.environ:
             variables["TMPDIR"] = os.environ["TMPDIR"]
         return cls(root, variables)
 
@@ -234,9 +244,10 @@ def write_credential_config(
 
 @dataclasses.dataclass(frozen=True)
 class RunCounter:
-    """A wrapper script that logs each run to a file, then execs the helper.
+    """A wrapper script that logs each run, then execs the helper.
 
-    Use `command` as the config's command; `runs` says how often a client ran it.
+    Use `command` as the config's command. `runs` says how often a client ran
+    it; `environments` holds the GOOGLE_EXTERNAL_ACCOUNT_* variables of each run.
     """
 
     script: Path
@@ -246,10 +257,13 @@ class RunCounter:
     def create(cls, folder: Path, helper: HelperCommand) -> RunCounter:
         folder.mkdir(parents=True, exist_ok=True)
         script, log = folder / "counting-helper", folder / "runs.log"
+        environments = shlex.quote(str(folder / "environments"))
         script.write_text(
             "#!/bin/sh\n"
-            "# Test wrapper: count this run, then become the helper.\n"
+            "# Test wrapper: count this run and keep its environment, then become the helper.\n"
             f"echo run >> {shlex.quote(str(log))}\n"
+            f"mkdir -p {environments}\n"
+            f'env -0 > {environments}/"$$"\n'
             f'exec {helper.command_line} "$@"\n'
         )
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -262,6 +276,27 @@ class RunCounter:
     @property
     def runs(self) -> int:
         return len(self.log.read_text().splitlines()) if self.log.exists() else 0
+
+    @property
+    def environments(self) -> list[dict[str, str]]:
+        """The client's protocol variables for each run, oldest first."""
+        folder = self.log.parent / "environments"
+        files = (
+            sorted(folder.iterdir(), key=lambda path: path.stat().st_mtime_ns)
+            if folder.exists()
+            else []
+        )
+        result = []
+        for path in files:
+            pairs = (item.split("=", 1) for item in path.read_text().split("\0") if "=" in item)
+            result.append(
+                {
+                    name: value
+                    for name, value in pairs
+                    if name.startswith("GOOGLE_EXTERNAL_ACCOUNT_")
+                }
+            )
+        return result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -316,6 +351,34 @@ def run_client(client: str, config: Path, env: Mapping[str, str], cwd: Path) -> 
         stdout=completed.stdout,
         stderr=completed.stderr,
     )
+
+
+def memory_backed_temp_root() -> Path | None:
+    """/dev/shm when it is a writable tmpfs that allows running programs, else None.
+
+    The one-file helper unpacks itself into TMPDIR on every run. On a virtual
+    disk that costs seconds per run (measured here: 2.5 s on /tmp, 0.6 s on
+    /dev/shm), which would dominate the suite; the protocol is the same.
+    """
+    root = Path("/dev/shm")
+    try:
+        flags = os.statvfs(root).f_flag
+    except OSError:
+        return None
+    if flags & (os.ST_NOEXEC | os.ST_RDONLY) or not os.access(root, os.W_OK | os.X_OK):
+        return None
+    return root
+
+
+@dataclasses.dataclass(frozen=True)
+class Client:
+    """A real Google auth client; every `get_token` is a new process with no memory."""
+
+    name: str
+    aws_env: AwsEnvironment
+
+    def get_token(self, config: Path) -> ClientResult:
+        return run_client(self.name, config, self.aws_env.environ(), self.aws_env.work_dir)
 
 
 def node_client_installed() -> bool:

@@ -93,7 +93,9 @@ def test_profile_region_is_used_when_nothing_else_names_one(
     assert region_for(HelperOptions(), {}, monkeypatch) == "ap-south-1"
 
 
-def test_named_profile_region_is_used(aws_env: AwsEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_named_profile_region_is_used(
+    aws_env: AwsEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
     aws_env.write_config("[default]\nregion = ap-south-1\n[profile work]\nregion = sa-east-1\n")
 
     assert region_for(HelperOptions(profile="work"), {}, monkeypatch) == "sa-east-1"

@@ -68,7 +68,10 @@ def test_failure_response_carries_the_code_and_the_message() -> None:
         (client_error("ExpiredToken"), ErrorCode.AWS_CREDENTIALS_EXPIRED),
         (client_error("Throttling"), ErrorCode.AWS_UNREACHABLE),
         (client_error("InternalFailure"), ErrorCode.AWS_UNREACHABLE),
-        (aws.UnknownServiceError(service_name="x", known_service_names="y"), ErrorCode.AWS_CREDENTIALS_NOT_FOUND),
+        (
+            aws.UnknownServiceError(service_name="x", known_service_names="y"),
+            ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
+        ),
         (RuntimeError("boom"), ErrorCode.INTERNAL),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else value.value,

@@ -1,4 +1,4 @@
-"""When a response expires: the earlier of signature + 15 min and the credentials' end, less a margin."""
+"""The expiry rule: the earlier of signature + 15 min and the credentials' end, less a margin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the client asks for: the GOOGLE_EXTERNAL_ACCOUNT_* variables, checked before any credential."""
+"""What the client asks for: the GOOGLE_EXTERNAL_ACCOUNT_* variables, checked first."""
 
 from __future__ import annotations
 
@@ -162,4 +162,3 @@ def test_a_workforce_pool_is_refused_with_a_reason() -> None:
 )
 def test_a_malformed_audience_is_an_invalid_request(audience: str) -> None:
     assert audience_refusal(audience).code is ErrorCode.INVALID_REQUEST
-

@@ -25,7 +25,9 @@ def get_token(config_path: str) -> dict[str, object]:
     from google.auth.transport.requests import Request
 
     try:
-        credentials = pluggable.Credentials.from_file(config_path, scopes=[CLOUD_PLATFORM_SCOPE])
+        credentials = pluggable.Credentials.from_file(  # type: ignore[no-untyped-call]
+            config_path, scopes=[CLOUD_PLATFORM_SCOPE]
+        )
         credentials.refresh(Request())
     except Exception as error:
         return {"ok": False, "error": str(error)}

@@ -147,7 +147,9 @@ class AwsTokenVerifier:
         if verified.session_token != key.session_token:
             raise TokenRejected("AWS would refuse the request: the session token is not this key's")
         if key.expiration is not None and key.expiration <= now:
-            raise TokenRejected("AWS would refuse the request: the session credentials have expired")
+            raise TokenRejected(
+                "AWS would refuse the request: the session credentials have expired"
+            )
 
         details = {
             "access_key_id": key.access_key_id,

@@ -90,7 +90,9 @@ class SubjectToken:
 
     def replace_header(self, name: str, value: str) -> SubjectToken:
         """A copy with `name` set to `value` (for tests that tamper with tokens)."""
-        headers = tuple((key, value if key.lower() == name.lower() else old) for key, old in self.headers)
+        headers = tuple(
+            (key, value if key.lower() == name.lower() else old) for key, old in self.headers
+        )
         return dataclasses.replace(self, headers=headers)
 
     def serialize(self) -> str:
@@ -126,7 +128,9 @@ def parse_subject_token(token: str) -> SubjectToken:
         raise SignatureRejected("the subject token is not a JSON object")
     url, method, headers = document.get("url"), document.get("method"), document.get("headers")
     if not isinstance(url, str) or not isinstance(method, str) or not isinstance(headers, list):
-        raise SignatureRejected("the subject token needs a string url and method and a headers list")
+        raise SignatureRejected(
+            "the subject token needs a string url and method and a headers list"
+        )
 
     pairs: list[tuple[str, str]] = []
     for item in headers:
@@ -136,7 +140,7 @@ def parse_subject_token(token: str) -> SubjectToken:
             or not isinstance(item["key"], str)
             or not isinstance(item["value"], str)
         ):
-            raise SignatureRejected("every header must be {\"key\": string, \"value\": string}")
+            raise SignatureRejected('every header must be {"key": string, "value": string}')
         pairs.append((item["key"], item["value"]))
     return SubjectToken(url, method, tuple(pairs))
 
