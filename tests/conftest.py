@@ -38,6 +38,7 @@ from tests.harness import (
     RunHelper,
     frozen_helper,
     memory_backed_temp_root,
+    missing,
     module_helper,
     node_client_installed,
     write_credential_config,
@@ -93,7 +94,7 @@ def helper_command(request: pytest.FixtureRequest) -> HelperCommand:
     """The helper as users get it (frozen) and as developers run it (module)."""
     if request.param == "frozen":
         if not FROZEN_HELPER.exists():
-            pytest.skip(
+            missing(
                 f"{FROZEN_HELPER.relative_to(FROZEN_HELPER.parents[1])} is not built; "
                 "run `bash build/build.sh` (`make test` builds it first)"
             )
@@ -136,5 +137,5 @@ def make_config(tmp_path: Path, google_sts: GoogleStsStandIn) -> MakeConfig:
 @pytest.fixture(params=["python", "node"])
 def client(request: pytest.FixtureRequest, aws_env: AwsEnvironment) -> Client:
     if request.param == "node" and not node_client_installed():
-        pytest.skip("the Node client is not installed; run `make node`")
+        missing("the Node client is not installed; run `make node`")
     return Client(request.param, aws_env)

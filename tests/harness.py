@@ -17,7 +17,9 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pytest
 
 from tests.standins.aws_keys import AwsKey
 
@@ -35,6 +37,11 @@ __all__ = [
     "RunCounter",
     "RunHelper",
     "client_variables",
+    "frozen_helper",
+    "memory_backed_temp_root",
+    "missing",
+    "module_helper",
+    "node_client_installed",
     "run_client",
     "write_credential_config",
 ]
@@ -379,6 +386,13 @@ class Client:
 
     def get_token(self, config: Path) -> ClientResult:
         return run_client(self.name, config, self.aws_env.environ(), self.aws_env.work_dir)
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip a test whose tool is not set up here; on CI, where `make test` sets it up, fail."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def node_client_installed() -> bool:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-from tests.harness import FROZEN_HELPER, PROCESS_TIMEOUT_SECONDS, REPO, AwsEnvironment
+from tests.harness import FROZEN_HELPER, PROCESS_TIMEOUT_SECONDS, REPO, AwsEnvironment, missing
 
 
 def test_the_demo_prints_the_accepted_identity_and_the_expiry(aws_env: AwsEnvironment) -> None:
     if not FROZEN_HELPER.exists():
-        pytest.skip("dist/aws-wif-helper is not built; run `bash build/build.sh`")
+        missing("dist/aws-wif-helper is not built; run `bash build/build.sh`")
 
     completed = subprocess.run(
         [sys.executable, "-m", "tests.demo"],
