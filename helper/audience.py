@@ -6,7 +6,8 @@ before any credential is touched. Accepted forms:
     //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/POOL/providers/PROVIDER
     https://iam.googleapis.com/projects/123/...   (the same, with the scheme Google also accepts)
 
-Other universe domains (`//iam.example-universe.com/...`) are accepted too.
+Other universe domains (`//iam.example-universe.com/...`) pass this check of
+form; whether the helper may sign for them is `helper.allowed_audience`'s call.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import NoReturn
 
+from helper.allowed_audience import check_patterns
 from helper.errors import ErrorCode, HelperError
 
 __all__ = [
@@ -44,6 +45,8 @@ class HelperOptions:
     region: str | None = None
     sts_endpoint: StsEndpointChoice = "auto"
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # --allowed-audience: the providers this helper may sign for (helper.allowed_audience).
+    allowed_audiences: tuple[str, ...] = ()
 
 
 class _RaisingParser(argparse.ArgumentParser):
@@ -75,11 +78,23 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"deadline for the whole run (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
+    parser.add_argument(
+        "--allowed-audience",
+        action="append",
+        default=[],
+        dest="allowed_audiences",
+        metavar="PATTERN",
+        help="sign only for audiences matching PATTERN (repeatable; * within one segment)",
+    )
 
 
 def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """A parser whose errors become `HelperError` instead of exiting."""
-    return _RaisingParser(prog=prog, description=description, add_help=False)
+    """A parser whose errors become `HelperError` instead of exiting.
+
+    Abbreviated options are refused: `--prof` must not quietly mean `--profile`
+    today and become ambiguous when a later version adds an option.
+    """
+    return _RaisingParser(prog=prog, description=description, add_help=False, allow_abbrev=False)
 
 
 def parse_helper_options(argv: Sequence[str]) -> HelperOptions:
@@ -116,6 +131,7 @@ def options_from_namespace(namespace: argparse.Namespace) -> HelperOptions:
         region=region,
         sts_endpoint=sts_endpoint,
         timeout_seconds=_parse_timeout(namespace.timeout),
+        allowed_audiences=check_patterns(namespace.allowed_audiences, "--allowed-audience"),
     )
 
 

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from helper.allowed_audience import audience_policy
 from helper.aws_errors import translate
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
 from helper.cache import reuse_or_make
@@ -58,6 +59,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
                 remove_output_file(request.output_file)
             return revoked()
 
+        audience_policy(options.allowed_audiences, environ).check(request.audience)
         deadline = Deadline(options.timeout_seconds)
         return run_before_deadline(
             lambda: reuse_or_make(

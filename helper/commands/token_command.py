@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from helper.allowed_audience import audience_policy
 from helper.audience import check_audience
 from helper.aws_errors import translate
 from helper.deadline import Deadline, run_before_deadline
@@ -38,6 +39,7 @@ def run(argv: Sequence[str]) -> int:
             impersonated_email=None,
             revoke=False,
         )
+        audience_policy(options.allowed_audiences, os.environ).check(request.audience)
         deadline = Deadline(options.timeout_seconds)
         response = run_before_deadline(
             lambda: make_token_response(request, options, deadline, os.environ), deadline
