@@ -29,7 +29,14 @@ from typing import Any
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
-from helper.output_file import FILE_MODE, make_private_folders, write_output_file
+from helper.output_file import (
+    FILE_MODE,
+    make_private_folders,
+    read_output_file,
+    remove_abandoned_temporary_files,
+    shown_path,
+    write_output_file,
+)
 from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
 from helper.response import Response, render
 
@@ -53,16 +60,22 @@ def reuse_or_make(
 
         response = make()
         deadline.begin("writing the output file")
+        remove_abandoned_temporary_files(path)
         write_output_file(path, render(response))
         return response
 
 
 def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
-    """The cached response at `path` if it may answer `request` now, else None."""
+    """The cached response at `path` if it may answer `request` now, else None.
+
+    Raises `OUTPUT_FILE_ERROR` when the file is not the helper's to read.
+    """
+    text = read_output_file(path)
+    if text is None:
+        return None
     try:
-        with open(path, encoding="ascii") as stream:
-            cached: Any = json.load(stream)
-    except (OSError, ValueError):
+        cached: Any = json.loads(text)
+    except ValueError:
         return None
 
     if not isinstance(cached, dict) or cached.get("success") is not True:
@@ -108,13 +121,26 @@ def _exclusive_lock(lock_path: str, deadline: Deadline) -> Iterator[None]:
     deadline.begin("waiting for another run that is writing the output file")
     try:
         make_private_folders(os.path.dirname(os.path.abspath(lock_path)))
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+        descriptor = os.open(
+            lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
+        )
     except OSError as error:
         raise HelperError(
             ErrorCode.OUTPUT_FILE_ERROR,
-            f"Cannot open the lock file {lock_path!r} beside the output file "
+            f"Cannot open the lock file {shown_path(lock_path)} beside the output file "
             f"({error.strerror}); point output_file at a folder this user can write.",
         ) from None
+
+    owner = os.fstat(descriptor).st_uid
+    if owner != os.geteuid():
+        # Another user could hold it forever and stall every run until its deadline.
+        os.close(descriptor)
+        raise HelperError(
+            ErrorCode.OUTPUT_FILE_ERROR,
+            f"The lock file {shown_path(lock_path)} beside the output file belongs to user id "
+            f"{owner}, not to this user; remove it, or point output_file at a folder this "
+            "user owns.",
+        )
 
     try:
         while True:
