@@ -24,6 +24,7 @@ __all__ = ["main"]
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
+                      [--allowed-audience PATTERN ...]
        aws-wif-helper token --audience AUDIENCE [options above]
        aws-wif-helper --help | --version
 
@@ -42,6 +43,11 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
                         (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)
   --sts-endpoint MODE   auto (regional when a region is known), regional, global
   --timeout SECONDS     deadline for the whole run (default 3)
+  --allowed-audience PATTERN
+                        sign only for audiences matching PATTERN (repeatable;
+                        * matches within one segment); also
+                        AWS_WIF_HELPER_ALLOWED_AUDIENCES (comma-separated).
+                        Without either, only //iam.googleapis.com/ providers
 
 Commands:
   token                 print the response for --audience, for manual checks
@@ -59,14 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if arguments and arguments[0] in _COMMANDS:
         return _COMMANDS[arguments[0]](arguments[1:])
+    # A client parses stdout as JSON: under a client, even --help or --version in
+    # the config's command gets a failure response rather than text for people.
+    if any(name in os.environ for name in PROTOCOL_VARIABLES):
+        run_protocol_mode(arguments)
     if "--version" in arguments:
         print(version_text())
         return 0
     if "--help" in arguments or "-h" in arguments:
         print(HELP, end="")
         return 0
-    if any(name in os.environ for name in PROTOCOL_VARIABLES):
-        run_protocol_mode(arguments)
 
     print(USAGE, file=sys.stderr, end="")
     print(

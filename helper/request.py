@@ -120,6 +120,14 @@ def _check_token_type(token_type: str) -> str:
             f"subject_token_type to {AWS_TOKEN_TYPE}.",
         )
 
+    if token_type.strip().lower() in _SUPPORTED_TOKEN_TYPES + _OIDC_TOKEN_TYPES:
+        raise HelperError(
+            ErrorCode.UNSUPPORTED_TOKEN_TYPE,
+            "The config's subject_token_type differs from a supported type only in case or "
+            "surrounding white space, and Google's STS compares it exactly; set it to "
+            f"{AWS_TOKEN_TYPE}.",
+        )
+
     shown = token_type if token_type.isascii() and token_type.isprintable() else "?"
     raise HelperError(
         ErrorCode.UNSUPPORTED_TOKEN_TYPE,
