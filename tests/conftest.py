@@ -4,12 +4,16 @@ Fixtures, by what a test needs:
 
 * `aws_env` (automatic): an isolated AWS set-up; the test process's own
   environment is stripped of AWS_* and GOOGLE_* variables for every test.
+* `no_secret_in_anything_captured` (automatic): the secrets check of
+  tests/captured.py over everything the test's runners captured.
 * `google_sts`: the Google STS and impersonation stand-in, with
   `LONG_TERM_KEY` and `SESSION_KEY` registered.
 * `helper_command`: the helper to run, once as the frozen binary
   (dist/aws-wif-helper) and once as `python -m helper`.
 * `run_helper(env, args)`: run it in protocol mode and check stderr is empty.
 * `run_counter`: a wrapper command that counts how often a client ran the helper.
+* `counting_credential_process`: an AWS profile (selected by AWS_PROFILE) whose
+  credential_process counts how often the helper fetched credentials.
 * `make_config(command, ...)`: a credential config pointing at `google_sts`.
 * `client`: a real client ("python" google-auth, "node" google-auth-library)
   whose `get_token(config)` runs in a fresh process.
@@ -27,10 +31,12 @@ from typing import Any
 
 import pytest
 
+from tests.captured import CANARY_VARIABLE, CAPTURED, find_leaks
 from tests.harness import (
     FROZEN_HELPER,
     AwsEnvironment,
     Client,
+    CountingCredentialProcess,
     HelperCommand,
     HelperRun,
     MakeConfig,
@@ -43,8 +49,25 @@ from tests.harness import (
     node_client_installed,
     write_credential_config,
 )
-from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY
+from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY, AwsKey
 from tests.standins.google_sts import GoogleStsStandIn
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        f"secrets check: {len(CAPTURED)} captured outputs ({CAPTURED.total_characters} "
+        "characters) scanned for secret keys, session tokens, the canary and signatures"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_anything_captured() -> Iterator[None]:
+    """Fail a test if anything it captured (see tests/captured.py) holds a secret."""
+    mark = CAPTURED.mark()
+    yield
+    leaks = find_leaks(CAPTURED.since(mark))
+    if leaks:
+        pytest.fail("secrets leaked:\n  " + "\n  ".join(leaks), pytrace=False)
 
 
 def pytest_report_header() -> list[str]:
@@ -76,7 +99,7 @@ def aws_env(
         if name.startswith(("AWS_", "GOOGLE_")):
             monkeypatch.delenv(name)
     for name, value in environment.variables.items():
-        if name.startswith("AWS_") or name == "HOME":
+        if name.startswith("AWS_") or name in ("HOME", CANARY_VARIABLE):
             monkeypatch.setenv(name, value)
     return environment
 
@@ -117,6 +140,12 @@ def run_helper(helper_command: HelperCommand, aws_env: AwsEnvironment) -> RunHel
 @pytest.fixture
 def run_counter(helper_command: HelperCommand, tmp_path: Path) -> RunCounter:
     return RunCounter.create(tmp_path / "counter", helper_command)
+
+
+@pytest.fixture
+def counting_credential_process(aws_env: AwsEnvironment) -> CountingCredentialProcess:
+    """A `credential_process` profile, selected by AWS_PROFILE, that counts its fetches."""
+    return CountingCredentialProcess.create(aws_env, AwsKey.session("counted-role"))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from tests.captured import CANARY_VALUE, CANARY_VARIABLE, capture
 from tests.standins.aws_keys import AwsKey
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "AwsEnvironment",
     "Client",
     "ClientResult",
+    "CountingCredentialProcess",
     "HelperCommand",
+    "HelperProcess",
     "HelperRun",
     "MakeConfig",
     "RunCounter",
@@ -64,6 +67,8 @@ MakeConfig = Callable[..., Path]
 
 # Generous bounds: a frozen run takes 1-3 s on a loaded two-core machine.
 PROCESS_TIMEOUT_SECONDS = 60
+# How much of a file the helper wrote is kept for the secrets check.
+_CAPTURED_FILE_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT_MILLIS = 30_000
 
 
@@ -80,19 +85,94 @@ class HelperCommand:
         return shlex.join(self.argv)
 
     def run(
-        self, env: Mapping[str, str], args: Sequence[str] = (), cwd: Path | None = None
+        self,
+        env: Mapping[str, str | bytes],
+        args: Sequence[str] = (),
+        cwd: Path | None = None,
+        before_exec: Callable[[], None] | None = None,
+        timeout: float = PROCESS_TIMEOUT_SECONDS,
     ) -> HelperRun:
-        """Run the helper once, stdin closed, and capture what it printed."""
+        """Run the helper once, stdin closed, and capture what it printed.
+
+        `env` values may be bytes (for variables that are not UTF-8);
+        `before_exec` runs in the child before the helper starts (to set a
+        resource limit or change the user).
+        """
         completed = subprocess.run(
             [*self.argv, *args],
             env=dict(env),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            timeout=PROCESS_TIMEOUT_SECONDS,
+            timeout=timeout,
             check=False,
+            preexec_fn=before_exec,
         )
-        return HelperRun(completed.returncode, completed.stdout, completed.stderr)
+        result = HelperRun(completed.returncode, completed.stdout, completed.stderr)
+        capture_helper_run(self.name, env, args, result)
+        return result
+
+    def start(self, env: Mapping[str, str | bytes], args: Sequence[str] = ()) -> HelperProcess:
+        """Start the helper without waiting for it; see `HelperProcess`."""
+        process = subprocess.Popen(
+            [*self.argv, *args],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        return HelperProcess(self.name, env, tuple(args), process)
+
+
+@dataclasses.dataclass(frozen=True)
+class HelperProcess:
+    """A helper run in progress; `finish` waits for it and captures what it printed."""
+
+    name: str
+    env: Mapping[str, str | bytes]
+    args: tuple[str, ...]
+    process: subprocess.Popen[bytes]
+
+    def finish(self, timeout: float = PROCESS_TIMEOUT_SECONDS) -> HelperRun:
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            stdout, stderr = self.process.communicate()
+        result = HelperRun(self.process.returncode, stdout, stderr)
+        capture_helper_run(self.name, self.env, self.args, result)
+        return result
+
+    def kill(self) -> None:
+        """SIGKILL the run (the way an impatient client or the OOM killer ends it), and reap it."""
+        self.process.kill()
+        self.process.communicate()
+
+
+def capture_helper_run(
+    name: str, env: Mapping[str, str | bytes], args: Sequence[str], result: HelperRun
+) -> None:
+    """Hand a run's output, and the files it wrote, to the secrets check."""
+    capture(f"stdout of the {name} helper", result.stdout)
+    capture(f"stderr of the {name} helper", result.stderr)
+    for variable in ("GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE", "AWS_WIF_HELPER_LOG_FILE"):
+        value = env.get(variable)
+        if value:
+            _capture_file(f"{variable} of the {name} helper", value)
+    for flag, value in zip(args, args[1:]):
+        if flag == "--log-file":
+            _capture_file(f"--log-file of the {name} helper", value)
+
+
+def _capture_file(source: str, path: str | bytes) -> None:
+    """Capture a regular file the helper wrote; never follow a link, never read a huge file."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    with os.fdopen(descriptor, "rb") as stream:
+        if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            capture(source, stream.read(_CAPTURED_FILE_BYTES))
 
 
 def frozen_helper() -> HelperCommand:
@@ -152,6 +232,8 @@ class AwsEnvironment:
             # let it reach for the real address.
             "AWS_EC2_METADATA_DISABLED": "true",
             "GOOGLE_CLOUD_PROJECT": GOOGLE_PROJECT,
+            # A secret no run needs: the secrets check fails if it is ever echoed.
+            CANARY_VARIABLE: CANARY_VALUE,
         }
         if tmpdir is not None:
             variables["TMPDIR"] = str(tmpdir)
@@ -307,6 +389,52 @@ class RunCounter:
 
 
 @dataclasses.dataclass(frozen=True)
+class CountingCredentialProcess:
+    """An AWS profile whose `credential_process` hands out `key` and counts its runs.
+
+    `create` adds the profile to the test's AWS config and selects it with
+    AWS_PROFILE; `fetches` is how often any helper ran the process since.
+    """
+
+    profile: str
+    key: AwsKey
+    log: Path
+
+    @classmethod
+    def create(
+        cls, aws_env: AwsEnvironment, key: AwsKey, profile: str = "counted"
+    ) -> CountingCredentialProcess:
+        folder = aws_env.root / f"credential-process-{profile}"
+        folder.mkdir(parents=True, exist_ok=True)
+        script, log = folder / "credential-process.py", folder / "fetches.log"
+        answer = {
+            "Version": 1,
+            "AccessKeyId": key.access_key_id,
+            "SecretAccessKey": key.secret_access_key,
+        }
+        if key.session_token:
+            answer["SessionToken"] = key.session_token
+        if key.expiration:
+            answer["Expiration"] = key.expiration.isoformat()
+        script.write_text(
+            "# Test credential_process: count this run, then print the stand-in key.\n"
+            f"with open({str(log)!r}, 'a') as stream:\n"
+            "    stream.write('fetch\\n')\n"
+            f"print({json.dumps(answer)!r})\n"
+        )
+        with aws_env.config_file.open("a") as config:
+            config.write(
+                f"[profile {profile}]\ncredential_process = {sys.executable} -I -S {script}\n"
+            )
+        aws_env.set(AWS_PROFILE=profile)
+        return cls(profile, key, log)
+
+    @property
+    def fetches(self) -> int:
+        return len(self.log.read_text().splitlines()) if self.log.exists() else 0
+
+
+@dataclasses.dataclass(frozen=True)
 class ClientResult:
     """What a real client program reported after asking for an access token."""
 
@@ -344,6 +472,8 @@ def run_client(client: str, config: Path, env: Mapping[str, str], cwd: Path) -> 
         check=False,
     )
 
+    capture(f"stdout of the {client} client", completed.stdout)
+    capture(f"stderr of the {client} client", completed.stderr)
     lines = completed.stdout.strip().splitlines()
     try:
         outcome = json.loads(lines[-1])

@@ -15,10 +15,36 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import threading
 
-__all__ = ["ACCOUNT_ID", "LONG_TERM_KEY", "SESSION_KEY", "AwsKey"]
+__all__ = [
+    "ACCOUNT_ID",
+    "LONG_TERM_KEY",
+    "SESSION_KEY",
+    "AwsKey",
+    "issued_secrets",
+    "remember_secret",
+]
 
 ACCOUNT_ID = "111122223333"
+
+# Every secret the stand-ins hand out, as (kind, value): the secrets check in
+# tests/captured.py looks for each of them in everything the tests captured.
+_ISSUED: dict[str, str] = {}
+_ISSUED_LOCK = threading.Lock()
+
+
+def remember_secret(value: str, kind: str = "a stand-in's secret") -> str:
+    """Register a secret that must never appear in the helper's output; return it."""
+    with _ISSUED_LOCK:
+        _ISSUED.setdefault(value, kind)
+    return value
+
+
+def issued_secrets() -> list[tuple[str, str]]:
+    """Every registered secret, as (kind, value)."""
+    with _ISSUED_LOCK:
+        return [(kind, value) for value, kind in _ISSUED.items()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +56,11 @@ class AwsKey:
     arn: str
     session_token: str | None = dataclasses.field(default=None, repr=False)
     expiration: datetime.datetime | None = None
+
+    def __post_init__(self) -> None:
+        remember_secret(self.secret_access_key, "a secret access key")
+        if self.session_token:
+            remember_secret(self.session_token, "a session token")
 
     @classmethod
     def long_term(cls, name: str, *, arn: str | None = None) -> AwsKey:
