@@ -24,7 +24,8 @@ __all__ = ["main"]
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
-       aws-wif-helper token --audience AUDIENCE [options above]
+       aws-wif-helper token --audience AUDIENCE [--token-type aws|jwt|id_token]
+                            [options above and below]
        aws-wif-helper --help | --version
 
 Google auth libraries run this helper from a credential config
@@ -42,6 +43,15 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
                         (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)
   --sts-endpoint MODE   auto (regional when a region is known), regional, global
   --timeout SECONDS     deadline for the whole run (default 3)
+
+OIDC mode (the config's subject_token_type is urn:ietf:params:oauth:token-type:jwt
+or ...:id_token; AWS STS GetWebIdentityToken issues the token; needs a region):
+  --jwt-audience AUD    the token's audience, repeatable (default: https: + the
+                        config's audience, what a provider without allowed
+                        audiences accepts)
+  --signing-algorithm A RS256 (default) or ES384
+  --token-lifetime SECONDS
+                        how long the token lives, 180-3600 (default 300)
 
 Commands:
   token                 print the response for --audience, for manual checks

@@ -38,7 +38,7 @@ import botocore.session
 from helper.credentials import AwsCredentials
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
-from helper.options import MIN_TOKEN_LIFETIME_OPTION_SECONDS, StsEndpointChoice
+from helper.options import MIN_TOKEN_LIFETIME_OPTION_SECONDS, HelperOptions, StsEndpointChoice
 
 __all__ = [
     "WebIdentityToken",
@@ -46,6 +46,7 @@ __all__ = [
     "get_web_identity_token",
     "jwt_audiences",
     "oidc_region",
+    "token_answers",
     "token_duration_seconds",
     "unverified_claims",
 ]
@@ -158,19 +159,38 @@ def get_web_identity_token(
     return WebIdentityToken(token, _expiry_of(answer.get("Expiration"), token))
 
 
+def token_answers(token: str, audience: str, options: HelperOptions) -> bool:
+    """Whether a token issued earlier has the audiences and algorithm this run would ask for.
+
+    The output-file cache uses it to share one token among runs that start at once.
+    """
+    header = _unverified_part(token, 0) or {}
+    claims = unverified_claims(token) or {}
+    aud = claims.get("aud")
+    issued_for = [aud] if isinstance(aud, str) else aud
+    if not isinstance(issued_for, list):
+        return False
+    return header.get("alg") == options.signing_algorithm and set(issued_for) == set(
+        jwt_audiences(audience, options.jwt_audiences)
+    )
+
+
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims of a JWT, read without checking its signature; None if malformed.
 
     Good for what the helper itself issued (its expiry, its audiences), never
     for trusting a token from elsewhere.
     """
+    return _unverified_part(token, 1)
+
+
+def _unverified_part(token: str, index: int) -> dict[str, Any] | None:
     try:
-        payload = token.split(".")[1]
-        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        claims = json.loads(decoded)
+        part = token.split(".")[index]
+        decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (IndexError, ValueError, binascii.Error):
         return None
-    return claims if isinstance(claims, dict) else None
+    return decoded if isinstance(decoded, dict) else None
 
 
 def _expiry_of(expiration: object, token: str) -> datetime.datetime:

@@ -71,6 +71,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
                 request,
                 deadline,
                 lambda: make_token_response(request, options, deadline, environ),
+                options,
             ),
             deadline,
         )
