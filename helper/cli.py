@@ -24,8 +24,7 @@ __all__ = ["main"]
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
-       aws-wif-helper token --audience AUDIENCE [--token-type aws|jwt|id_token]
-                            [options above and below]
+       aws-wif-helper token --audience AUDIENCE [options above]
        aws-wif-helper --help | --version
 
 Google auth libraries run this helper from a credential config

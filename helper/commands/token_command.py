@@ -2,7 +2,6 @@
 
 Runs the same code as protocol mode for an audience given on the command line,
 prints the response on stdout, and exits 1 with the failure on stderr.
-`--token-type jwt` (or `id_token`) makes the OIDC-mode token instead of the AWS one.
 """
 
 from __future__ import annotations
@@ -17,23 +16,15 @@ from helper.deadline import Deadline, run_before_deadline
 from helper.errors import HelperError
 from helper.options import add_helper_options, new_parser, options_from_namespace
 from helper.protocol import make_token_response
-from helper.request import AWS_TOKEN_TYPE, ID_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
+from helper.request import AWS_TOKEN_TYPE, TokenRequest
 from helper.response import render
 
 __all__ = ["run"]
-
-_TOKEN_TYPES = {"aws": AWS_TOKEN_TYPE, "jwt": JWT_TOKEN_TYPE, "id_token": ID_TOKEN_TYPE}
 
 
 def run(argv: Sequence[str]) -> int:
     parser = new_parser("aws-wif-helper token", "Print a subject token response.")
     parser.add_argument("--audience", required=True, help="the provider's full name")
-    parser.add_argument(
-        "--token-type",
-        choices=sorted(_TOKEN_TYPES),
-        default="aws",
-        help="aws (default), or jwt / id_token for the OIDC-mode token",
-    )
     add_helper_options(parser)
 
     try:
@@ -41,7 +32,7 @@ def run(argv: Sequence[str]) -> int:
         options = options_from_namespace(namespace)
         request = TokenRequest(
             audience=check_audience(namespace.audience),
-            token_type=_TOKEN_TYPES[namespace.token_type],
+            token_type=AWS_TOKEN_TYPE,
             output_file=None,
             interactive=False,
             impersonated_email=None,
