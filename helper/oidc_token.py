@@ -46,6 +46,7 @@ __all__ = [
     "get_web_identity_token",
     "jwt_audiences",
     "oidc_region",
+    "sts_client",
     "token_answers",
     "token_duration_seconds",
     "unverified_claims",
@@ -128,20 +129,7 @@ def get_web_identity_token(
     deadline: Deadline,
 ) -> WebIdentityToken:
     """Call STS GetWebIdentityToken in `region` with `credentials`; return the JWT."""
-    # A profile may still ask for the legacy global endpoint for us-east-1.
-    session.set_config_variable("sts_regional_endpoints", "regional")
-    remaining = deadline.remaining_seconds()
-    client = session.create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=credentials.access_key,
-        aws_secret_access_key=credentials.secret_key,
-        aws_session_token=credentials.token,
-        config=botocore.config.Config(
-            connect_timeout=min(_CONNECT_TIMEOUT_CAP_SECONDS, remaining),
-            read_timeout=remaining,
-        ),
-    )
+    client = sts_client(session, credentials, region, deadline)
 
     answer = client.get_web_identity_token(
         Audience=list(audiences),
@@ -172,6 +160,32 @@ def token_answers(token: str, audience: str, options: HelperOptions) -> bool:
         return False
     return header.get("alg") == options.signing_algorithm and set(issued_for) == set(
         jwt_audiences(audience, options.jwt_audiences)
+    )
+
+
+def sts_client(
+    session: botocore.session.Session,
+    credentials: AwsCredentials,
+    region: str,
+    deadline: Deadline,
+) -> Any:
+    """A botocore STS client for the regional endpoint, with timeouts from the deadline.
+
+    AWS_ENDPOINT_URL_STS and a profile's endpoint_url still apply (tests use them).
+    """
+    # A profile may still ask for the legacy global endpoint for us-east-1.
+    session.set_config_variable("sts_regional_endpoints", "regional")
+    remaining = deadline.remaining_seconds()
+    return session.create_client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+        config=botocore.config.Config(
+            connect_timeout=min(_CONNECT_TIMEOUT_CAP_SECONDS, remaining),
+            read_timeout=remaining,
+        ),
     )
 
 

@@ -4,8 +4,9 @@ Two loopback servers, as on AWS, where the STS endpoint and the account's
 issuer URL are different hosts:
 
 * `sts_url` answers `GetWebIdentityToken` in the query protocol (form-encoded
-  POST, XML answer). It checks the SigV4 signature against the keys of the
-  identities registered with `add_identity`, and plays the account's settings:
+  POST, XML answer). It checks the SigV4 signature against the `AwsKey`s given
+  to `register` (those of `tests.standins.aws_keys`), and plays the account's
+  settings:
   `federation_enabled`, an IAM audience condition (`allowed_audiences`, like
   `sts:IdentityTokenAudience` with `ForAllValues:StringEquals`) and the rule
   that a token may not outlive the caller's session.
@@ -38,9 +39,10 @@ from botocore.credentials import Credentials
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
+from tests.standins.aws_keys import AwsKey
 from tests.standins.server import Reply, Request, StandInServer
 
-__all__ = ["AwsOidcStandIn", "Identity", "TokenCall", "b64url", "b64url_decode"]
+__all__ = ["AwsOidcStandIn", "TokenCall", "b64url", "b64url_decode"]
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 CLAIMS_NAMESPACE = "https://sts.amazonaws.com/"
@@ -56,22 +58,6 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    """An AWS principal the stand-in knows, by the keys that sign as it."""
-
-    access_key: str
-    secret_key: str = dataclasses.field(repr=False)
-    arn: str
-    session_token: str | None = dataclasses.field(default=None, repr=False)
-    # Epoch seconds when the session ends; None for long-term keys.
-    session_expiry: float | None = None
-
-    @property
-    def account(self) -> str:
-        return self.arn.split(":")[4]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +127,7 @@ class AwsOidcStandIn:
 
     def __init__(self) -> None:
         self._keys = {algorithm: _SigningKey(algorithm) for algorithm in ("RS256", "ES384")}
-        self._identities: dict[str, Identity] = {}
+        self._keys_by_id: dict[str, AwsKey] = {}
         self._lock = threading.Lock()
         self.federation_enabled = True
         self.allowed_audiences: set[str] | None = None
@@ -158,15 +144,16 @@ class AwsOidcStandIn:
     def sts_url(self) -> str:
         return self.sts.url
 
-    def add_identity(self, identity: Identity) -> Identity:
+    def register(self, *keys: AwsKey) -> None:
+        """Make AWS keys known, as if they existed in the AWS account."""
         with self._lock:
-            self._identities[identity.access_key] = identity
-        return identity
+            for key in keys:
+                self._keys_by_id[key.access_key_id] = key
 
     def reset(self) -> None:
         """Back to an enabled account with no audience condition and no recorded calls."""
         with self._lock:
-            self._identities.clear()
+            self._keys_by_id.clear()
             self.token_requests.clear()
         self.federation_enabled = True
         self.allowed_audiences = None
@@ -189,21 +176,21 @@ class AwsOidcStandIn:
         return signing_input + "." + b64url(key.sign(signing_input.encode("ascii")))
 
     def claims_for(
-        self, identity: Identity, audiences: list[str], lifetime_seconds: int, region: str
+        self, key: AwsKey, audiences: list[str], lifetime_seconds: int, region: str
     ) -> dict[str, Any]:
-        """The claims AWS puts in a token for `identity` (see the IAM user guide's sample)."""
+        """The claims AWS puts in a token for `key`'s identity (the IAM user guide's sample)."""
         now = int(time.time())
         return {
             "iss": self.issuer_url,
             "aud": audiences[0] if len(audiences) == 1 else audiences,
-            "sub": identity.arn,
+            "sub": key.arn,
             "iat": now,
             "exp": now + lifetime_seconds,
             "jti": str(uuid.uuid4()),
             CLAIMS_NAMESPACE: {
-                "aws_account": identity.account,
+                "aws_account": key.arn.split(":")[4],
                 "source_region": region,
-                "principal_id": identity.arn,
+                "principal_id": key.arn,
             },
         }
 
@@ -233,17 +220,21 @@ class AwsOidcStandIn:
     # STS, query protocol.
 
     def _serve_sts(self, request: Request) -> Reply:
+        try:
+            reply = self._get_web_identity_token(request)
+        except _StsError as error:
+            reply = _error_reply(error)
+
+        # The call is recorded before the delay, so a late answer to a test that
+        # gave up does not show up in the next test's calls.
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
-        try:
-            return self._get_web_identity_token(request)
-        except _StsError as error:
-            return _error_reply(error)
+        return reply
 
     def _get_web_identity_token(self, request: Request) -> Reply:
         form = urllib.parse.parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
         fields = {name: values[-1] for name, values in form.items()}
-        identity, region = self._authenticate(request)
+        key, region = self._authenticate(request)
 
         action = fields.get("Action")
         if action != "GetWebIdentityToken":
@@ -261,7 +252,7 @@ class AwsOidcStandIn:
         duration = int(duration_text) if duration_text is not None else None
         with self._lock:
             self.token_requests.append(
-                TokenCall(identity.access_key, region, audiences, algorithm, duration)
+                TokenCall(key.access_key_id, region, audiences, algorithm, duration)
             )
 
         if not self.federation_enabled:
@@ -276,7 +267,7 @@ class AwsOidcStandIn:
             raise _StsError(
                 403,
                 "AccessDenied",
-                f"User: {identity.arn} is not authorized to perform: sts:GetWebIdentityToken",
+                f"User: {key.arn} is not authorized to perform: sts:GetWebIdentityToken",
             )
         if algorithm not in self._keys:
             raise _StsError(400, "ValidationError", "SigningAlgorithm must be RS256 or ES384.")
@@ -284,16 +275,14 @@ class AwsOidcStandIn:
         lifetime = DEFAULT_DURATION_SECONDS if duration is None else duration
         if not MIN_DURATION_SECONDS <= lifetime <= MAX_DURATION_SECONDS:
             raise _StsError(400, "ValidationError", "DurationSeconds must be 60 to 3600.")
-        if identity.session_expiry is not None and time.time() + lifetime > (
-            identity.session_expiry
-        ):
+        if key.expiration is not None and time.time() + lifetime > key.expiration.timestamp():
             raise _StsError(
                 403,
                 "SessionDurationEscalationException",
                 "The requested token duration exceeds the session's remaining time.",
             )
 
-        claims = self.claims_for(identity, audiences, lifetime, region)
+        claims = self.claims_for(key, audiences, lifetime, region)
         token = self.sign(claims, algorithm)
         expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(claims["exp"]))
         body = (
@@ -307,8 +296,8 @@ class AwsOidcStandIn:
         )
         return Reply(200, body.encode(), content_type="text/xml")
 
-    def _authenticate(self, request: Request) -> tuple[Identity, str]:
-        """The identity whose keys signed `request` (SigV4), and the region signed for."""
+    def _authenticate(self, request: Request) -> tuple[AwsKey, str]:
+        """The key that signed `request` (SigV4), and the region it was signed for."""
         authorization = request.headers.get("authorization", "")
         try:
             scheme, rest = authorization.split(" ", 1)
@@ -322,31 +311,27 @@ class AwsOidcStandIn:
             raise _StsError(403, "IncompleteSignature", "Not a SigV4 signature for sts.")
 
         with self._lock:
-            identity = self._identities.get(access_key)
-        if identity is None:
+            key = self._keys_by_id.get(access_key)
+        if key is None or request.headers.get("x-amz-security-token") != key.session_token:
             raise _StsError(403, "InvalidClientTokenId", "The security token included is invalid.")
-        if identity.session_token is not None and (
-            request.headers.get("x-amz-security-token") != identity.session_token
-        ):
-            raise _StsError(403, "InvalidClientTokenId", "The security token included is invalid.")
-        if identity.session_expiry is not None and time.time() >= identity.session_expiry:
+        if key.expiration is not None and time.time() >= key.expiration.timestamp():
             raise _StsError(403, "ExpiredToken", "The security token included has expired.")
 
         amz_date = request.headers.get("x-amz-date", "")
         if not amz_date.startswith(date):
             raise _StsError(403, "SignatureDoesNotMatch", "Date and credential scope differ.")
-        expected = _sigv4_signature(request, identity, region, signed_headers, amz_date)
+        expected = _sigv4_signature(request, key, region, signed_headers, amz_date)
         if not hmac.compare_digest(expected, signature):
             raise _StsError(
                 403,
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided.",
             )
-        return identity, region
+        return key, region
 
 
 def _sigv4_signature(
-    request: Request, identity: Identity, region: str, signed_headers: list[str], amz_date: str
+    request: Request, key: AwsKey, region: str, signed_headers: list[str], amz_date: str
 ) -> str:
     """Recompute the SigV4 signature over the headers the client says it signed."""
     host = request.headers.get("host", "")
@@ -358,7 +343,7 @@ def _sigv4_signature(
     )
     rebuilt.context["timestamp"] = amz_date
     signer = SigV4Auth(
-        Credentials(identity.access_key, identity.secret_key, identity.session_token),
+        Credentials(key.access_key_id, key.secret_access_key, key.session_token),
         "sts",
         region,
     )

@@ -17,7 +17,10 @@ Google documents for an OIDC provider:
 * a `sub`, which the default attribute mapping makes `google.subject`.
 
 A failure raises `OidcTokenRejected` with a description like the one Google's
-STS returns in `error_description`.
+STS returns in `error_description`. `oidc_verifier(provider)` plugs it into the
+Google STS stand-in:
+
+    google_sts.verifiers[JWT_TOKEN_TYPE] = oidc_verifier(provider)
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from tests.standins.aws_oidc import b64url_decode
+from tests.standins.google_sts import ExchangeRequest, Identity, TokenRejected
 
 __all__ = [
     "MAX_TOKEN_LIFETIME_SECONDS",
@@ -125,11 +129,21 @@ def verify_oidc_token(
     return claims
 
 
-def oidc_verifier(provider: OidcProvider) -> Callable[[str], dict[str, Any]]:
-    """`verify_oidc_token` bound to one provider, for a verifier registry."""
+def oidc_verifier(provider: OidcProvider) -> Callable[[ExchangeRequest], Identity]:
+    """A Google STS stand-in verifier for exchanges addressed to `provider`.
 
-    def verify(token: str) -> dict[str, Any]:
-        return verify_oidc_token(token, provider)
+    The exchange's `audience` names the provider, as it does for Google; the
+    identity is the token's `sub` (the default `google.subject` mapping).
+    """
+
+    def verify(exchange: ExchangeRequest) -> Identity:
+        if exchange.audience != provider.name:
+            raise TokenRejected(f"No OIDC provider is named {exchange.audience!r}.")
+        try:
+            claims = verify_oidc_token(exchange.subject_token, provider)
+        except OidcTokenRejected as rejected:
+            raise TokenRejected(str(rejected)) from None
+        return Identity(subject=str(claims["sub"]), details=claims)
 
     return verify
 

@@ -1,35 +1,41 @@
-"""Fixtures for OIDC mode: AWS's side (STS GetWebIdentityToken and the issuer) on loopback.
+"""Fixtures for OIDC mode, on top of the shared ones in tests/conftest.py.
 
-`aws_oidc` is the stand-in of `tests/standins/aws_oidc.py`, reset for each test;
-`workload` is an IAM identity it knows; `oidc_environment` is the environment a
-Google client would hand the helper, with AWS pointed at files and servers made
-here only (no IMDS, no real endpoint); `oidc_answer` runs protocol mode in this
-process under that environment and returns the response.
+* `aws_oidc`: AWS's side (`tests/standins/aws_oidc.py`: STS GetWebIdentityToken
+  and the account's issuer), shared by the session and reset for each test,
+  with `workload`'s key registered.
+* `provider`: the Google pool's OIDC provider trusting that issuer, with no
+  allowed audiences of its own; `google_sts_oidc` is the shared Google STS
+  stand-in with that provider's verifier for the jwt and id_token types.
+* `oidc_environment`: what a Google client hands the helper for a jwt config,
+  built on `aws_env` (AWS files made for the test, IMDS off) with the key in
+  AWS_ACCESS_KEY_ID, STS at the stand-in and a region.
+* `oidc_answer(*argv, **changes)`: protocol mode run in this process.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from helper.protocol import answer
-from tests.standins.aws_oidc import AwsOidcStandIn, Identity
-from tests.standins.oidc_verify import OidcProvider
+from tests.harness import AUDIENCE, AwsEnvironment, client_variables
+from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_oidc import AwsOidcStandIn
+from tests.standins.google_sts import GoogleStsStandIn
+from tests.standins.oidc_verify import OidcProvider, oidc_verifier
 
-AUDIENCE = (
-    "//iam.googleapis.com/projects/123456789012/locations/global/"
-    "workloadIdentityPools/aws-pool/providers/aws-oidc"
-)
+__all__ = ["AUDIENCE", "ID_TOKEN_TYPE", "JWT_TOKEN_TYPE", "REGION", "OidcAnswer"]
+
 JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
 REGION = "eu-west-3"
 
 OidcAnswer = Callable[..., dict[str, Any]]
+
+WORKLOAD_KEY = AwsKey.long_term("oidc-workload")
 
 
 @pytest.fixture(scope="session")
@@ -41,21 +47,16 @@ def _aws_oidc_server() -> Iterator[AwsOidcStandIn]:
 
 @pytest.fixture
 def aws_oidc(_aws_oidc_server: AwsOidcStandIn) -> AwsOidcStandIn:
-    """The AWS stand-in: federation enabled, no audience condition, no calls recorded."""
+    """The AWS stand-in: federation enabled, no audience condition, only `workload` known."""
     _aws_oidc_server.reset()
+    _aws_oidc_server.register(WORKLOAD_KEY)
     return _aws_oidc_server
 
 
 @pytest.fixture
-def workload(aws_oidc: AwsOidcStandIn) -> Identity:
+def workload(aws_oidc: AwsOidcStandIn) -> AwsKey:
     """Long-term keys of an IAM user the AWS stand-in knows."""
-    return aws_oidc.add_identity(
-        Identity(
-            access_key="AKIAOIDCTEST" + secrets.token_hex(4).upper(),
-            secret_key=secrets.token_urlsafe(30),
-            arn="arn:aws:iam::111122223333:user/oidc-workload",
-        )
-    )
+    return WORKLOAD_KEY
 
 
 @pytest.fixture
@@ -65,28 +66,27 @@ def provider(aws_oidc: AwsOidcStandIn) -> OidcProvider:
 
 
 @pytest.fixture
-def oidc_environment(
-    tmp_path: Path, aws_oidc: AwsOidcStandIn, workload: Identity
-) -> dict[str, str]:
-    """What a Google client hands the helper for a jwt config, AWS kept on loopback."""
-    config = tmp_path / "aws-config"
-    credentials = tmp_path / "aws-credentials"
-    config.write_text("")
-    credentials.write_text("")
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL_STS": aws_oidc.sts_url,
-        "AWS_ACCESS_KEY_ID": workload.access_key,
-        "AWS_SECRET_ACCESS_KEY": workload.secret_key,
-        "AWS_REGION": REGION,
-        "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE": AUDIENCE,
-        "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE": JWT_TOKEN_TYPE,
-        "GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE": "0",
-    }
+def google_sts_oidc(google_sts: GoogleStsStandIn, provider: OidcProvider) -> GoogleStsStandIn:
+    """The Google STS stand-in, judging jwt and id_token subject tokens as `provider`."""
+    google_sts.verifiers[JWT_TOKEN_TYPE] = oidc_verifier(provider)
+    google_sts.verifiers[ID_TOKEN_TYPE] = oidc_verifier(provider)
+    return google_sts
+
+
+@pytest.fixture
+def oidc_aws_env(
+    aws_env: AwsEnvironment, aws_oidc: AwsOidcStandIn, workload: AwsKey
+) -> AwsEnvironment:
+    """`aws_env` with `workload`'s key, STS at the stand-in, and a region."""
+    aws_env.use_key(workload)
+    aws_env.set(AWS_ENDPOINT_URL_STS=aws_oidc.sts_url, AWS_REGION=REGION)
+    return aws_env
+
+
+@pytest.fixture
+def oidc_environment(oidc_aws_env: AwsEnvironment) -> dict[str, str]:
+    """What a Google client hands the helper for a jwt config."""
+    return oidc_aws_env.environ(client_variables(token_type=JWT_TOKEN_TYPE))
 
 
 @pytest.fixture
@@ -98,7 +98,13 @@ def oidc_answer(monkeypatch: pytest.MonkeyPatch, oidc_environment: dict[str, str
     """
 
     def run(*argv: str, **changes: str | None) -> dict[str, Any]:
-        environment = _changed(oidc_environment, changes)
+        environment = dict(oidc_environment)
+        for name, value in changes.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+
         for name in list(os.environ):
             monkeypatch.delenv(name)
         for name, value in environment.items():
@@ -106,13 +112,3 @@ def oidc_answer(monkeypatch: pytest.MonkeyPatch, oidc_environment: dict[str, str
         return answer(list(argv), os.environ)
 
     return run
-
-
-def _changed(environment: Mapping[str, str], changes: Mapping[str, str | None]) -> dict[str, str]:
-    changed = dict(environment)
-    for name, value in changes.items():
-        if value is None:
-            changed.pop(name, None)
-        else:
-            changed[name] = value
-    return changed

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.standins.aws_oidc import AwsOidcStandIn, Identity
+from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_oidc import AwsOidcStandIn
 from tests.test_oidc.conftest import AUDIENCE, OidcAnswer
 
 
@@ -110,22 +111,14 @@ def test_session_that_ends_before_the_token_would_gets_the_lifetime_code(
 ) -> None:
     # Session keys in environment variables carry no expiry the helper could see,
     # so only AWS knows the session is too short.
-    session = aws_oidc.add_identity(
-        Identity(
-            access_key="ASIASHORTSESSION0001",
-            secret_key="short-session-secret",
-            session_token="short-session-token",
-            arn="arn:aws:sts::111122223333:assumed-role/oidc-role/short",
-            session_expiry=time.time() + 400,
-        )
-    )
+    session_end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=400)
+    session = AwsKey.session("short-role", expiration=session_end)
+    aws_oidc.register(session)
 
     response = oidc_answer(
         "--token-lifetime",
         "900",
-        AWS_ACCESS_KEY_ID=session.access_key,
-        AWS_SECRET_ACCESS_KEY=session.secret_key,
-        AWS_SESSION_TOKEN=session.session_token,
+        **session.environment(),
     )
 
     assert response["code"] == "INVALID_TOKEN_LIFETIME"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from helper.expiry import SAFETY_MARGIN_SECONDS
-from tests.standins.aws_oidc import AwsOidcStandIn, Identity, b64url_decode
+from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_oidc import AwsOidcStandIn, b64url_decode
 from tests.standins.oidc_verify import OidcProvider, verify_oidc_token
 from tests.test_oidc.conftest import AUDIENCE, ID_TOKEN_TYPE, JWT_TOKEN_TYPE, REGION, OidcAnswer
 
@@ -23,7 +24,7 @@ def _header(token: str) -> dict[str, object]:
 
 
 def test_jwt_request_gets_a_token_the_google_provider_accepts(
-    oidc_answer: OidcAnswer, provider: OidcProvider, workload: Identity
+    oidc_answer: OidcAnswer, provider: OidcProvider, workload: AwsKey
 ) -> None:
     response = oidc_answer()
 
@@ -141,38 +142,19 @@ def test_region_comes_from_the_profile_when_no_variable_names_one(
     assert aws_oidc.token_requests[0].signing_region == "ca-central-1"
 
 
-def test_legacy_sts_endpoint_setting_still_calls_the_regional_endpoint(
-    oidc_answer: OidcAnswer, aws_oidc: AwsOidcStandIn, tmp_path: Path
-) -> None:
-    config = tmp_path / "legacy-config"
-    config.write_text("[default]\nsts_regional_endpoints = legacy\n")
-
-    response = oidc_answer("--region", "us-east-1", AWS_CONFIG_FILE=str(config))
-
-    assert response["success"] is True, response
-    assert aws_oidc.token_requests[0].signing_region == "us-east-1"
-
-
 def test_session_credentials_get_a_token_no_longer_than_their_session(
     oidc_answer: OidcAnswer, aws_oidc: AwsOidcStandIn, tmp_path: Path, provider: OidcProvider
 ) -> None:
     session_end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10)
-    session = aws_oidc.add_identity(
-        Identity(
-            access_key="ASIAOIDCSESSION00001",
-            secret_key="session-secret-for-the-test",
-            session_token="session-token-for-the-test",
-            arn="arn:aws:sts::111122223333:assumed-role/oidc-role/session",
-            session_expiry=session_end.timestamp(),
-        )
-    )
+    session = AwsKey.session("oidc-role", expiration=session_end)
+    aws_oidc.register(session)
     script = tmp_path / "credential-process.py"
     script.write_text(
         textwrap.dedent(
             f"""\
             import json
-            print(json.dumps({{"Version": 1, "AccessKeyId": {session.access_key!r},
-                "SecretAccessKey": {session.secret_key!r},
+            print(json.dumps({{"Version": 1, "AccessKeyId": {session.access_key_id!r},
+                "SecretAccessKey": {session.secret_access_key!r},
                 "SessionToken": {session.session_token!r},
                 "Expiration": {session_end.isoformat()!r}}}))
             """
@@ -196,11 +178,11 @@ def test_session_credentials_get_a_token_no_longer_than_their_session(
 
 
 def test_token_request_carries_no_credentials_in_the_response(
-    oidc_answer: OidcAnswer, workload: Identity
+    oidc_answer: OidcAnswer, workload: AwsKey
 ) -> None:
     response = oidc_answer()
 
-    assert workload.secret_key not in json.dumps(response)
+    assert workload.secret_access_key not in json.dumps(response)
 
 
 @pytest.mark.parametrize("delay", [2.0])

@@ -13,19 +13,20 @@ from typing import Any
 
 import pytest
 
-from tests.standins.aws_oidc import AwsOidcStandIn, Identity, b64url, b64url_decode
+from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_oidc import AwsOidcStandIn, b64url, b64url_decode
 from tests.standins.oidc_verify import OidcProvider, OidcTokenRejected, verify_oidc_token
 from tests.test_oidc.conftest import AUDIENCE, REGION
 
 
-def _claims(aws_oidc: AwsOidcStandIn, workload: Identity, **changes: Any) -> dict[str, Any]:
+def _claims(aws_oidc: AwsOidcStandIn, workload: AwsKey, **changes: Any) -> dict[str, Any]:
     claims = aws_oidc.claims_for(workload, ["https:" + AUDIENCE], 300, REGION)
     claims.update(changes)
     return claims
 
 
 def test_token_for_the_default_audience_is_accepted(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload))
 
@@ -33,7 +34,7 @@ def test_token_for_the_default_audience_is_accepted(
 
 
 def test_provider_name_without_https_is_accepted_as_an_audience(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload, aud=AUDIENCE))
 
@@ -41,7 +42,7 @@ def test_provider_name_without_https_is_accepted_as_an_audience(
 
 
 def test_es384_token_is_accepted(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload), algorithm="ES384")
 
@@ -49,7 +50,7 @@ def test_es384_token_is_accepted(
 
 
 def test_audience_list_with_one_accepted_audience_is_accepted(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload, aud=["https://other", "https:" + AUDIENCE]))
 
@@ -57,7 +58,7 @@ def test_audience_list_with_one_accepted_audience_is_accepted(
 
 
 def test_tampered_claims_are_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     header, payload, signature = aws_oidc.sign(_claims(aws_oidc, workload)).split(".")
     claims = json.loads(b64url_decode(payload))
@@ -69,7 +70,7 @@ def test_tampered_claims_are_rejected(
 
 
 def test_token_signed_by_another_key_is_rejected(
-    workload: Identity, provider: OidcProvider, aws_oidc: AwsOidcStandIn
+    workload: AwsKey, provider: OidcProvider, aws_oidc: AwsOidcStandIn
 ) -> None:
     stranger = AwsOidcStandIn()
     try:
@@ -83,9 +84,9 @@ def test_token_signed_by_another_key_is_rejected(
 
 
 def test_wrong_audience_is_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
-    other_provider = AUDIENCE.replace("aws-oidc", "another-provider")
+    other_provider = AUDIENCE.rsplit("/", 1)[0] + "/another-provider"
     token = aws_oidc.sign(_claims(aws_oidc, workload, aud="https:" + other_provider))
 
     with pytest.raises(OidcTokenRejected, match="audience"):
@@ -93,7 +94,7 @@ def test_wrong_audience_is_rejected(
 
 
 def test_default_audience_is_rejected_when_the_provider_lists_allowed_audiences(
-    aws_oidc: AwsOidcStandIn, workload: Identity
+    aws_oidc: AwsOidcStandIn, workload: AwsKey
 ) -> None:
     provider = OidcProvider(AUDIENCE, aws_oidc.issuer_url, allowed_audiences=("https://gcp",))
     token = aws_oidc.sign(_claims(aws_oidc, workload))
@@ -103,7 +104,7 @@ def test_default_audience_is_rejected_when_the_provider_lists_allowed_audiences(
 
 
 def test_expired_token_is_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     now = int(time.time())
     token = aws_oidc.sign(_claims(aws_oidc, workload, iat=now - 400, exp=now - 100))
@@ -113,7 +114,7 @@ def test_expired_token_is_rejected(
 
 
 def test_token_issued_in_the_future_is_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     now = int(time.time())
     token = aws_oidc.sign(_claims(aws_oidc, workload, iat=now + 600, exp=now + 900))
@@ -123,7 +124,7 @@ def test_token_issued_in_the_future_is_rejected(
 
 
 def test_token_from_another_issuer_is_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload, iss="https://elsewhere.example"))
 
@@ -132,7 +133,7 @@ def test_token_from_another_issuer_is_rejected(
 
 
 def test_unsigned_token_is_rejected(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     payload = b64url(json.dumps(_claims(aws_oidc, workload)).encode())
@@ -142,7 +143,7 @@ def test_unsigned_token_is_rejected(
 
 
 def test_keys_are_found_through_the_issuers_discovery_document(
-    aws_oidc: AwsOidcStandIn, workload: Identity, provider: OidcProvider
+    aws_oidc: AwsOidcStandIn, workload: AwsKey, provider: OidcProvider
 ) -> None:
     token = aws_oidc.sign(_claims(aws_oidc, workload))
     fetched: list[str] = []
