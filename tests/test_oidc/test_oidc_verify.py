@@ -2,21 +2,26 @@
 
 These pin down `tests/standins/oidc_verify.py`, which the Google STS stand-in
 uses for the jwt and id_token subject token types, against tokens made by the
-AWS stand-in with the same keys it publishes.
+AWS stand-in with the same keys it publishes: first the function itself, then
+the stand-in's token endpoint answering a client's exchange.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import pytest
 
 from tests.standins.aws_keys import AwsKey
 from tests.standins.aws_oidc import AwsOidcStandIn, b64url, b64url_decode
+from tests.standins.google_sts import GoogleStsStandIn
 from tests.standins.oidc_verify import OidcProvider, OidcTokenRejected, verify_oidc_token
-from tests.test_oidc.conftest import AUDIENCE, REGION
+from tests.test_oidc.conftest import AUDIENCE, JWT_TOKEN_TYPE, REGION
 
 
 def _claims(aws_oidc: AwsOidcStandIn, workload: AwsKey, **changes: Any) -> dict[str, Any]:
@@ -160,3 +165,71 @@ def test_keys_are_found_through_the_issuers_discovery_document(
         aws_oidc.issuer_url + "/.well-known/openid-configuration",
         aws_oidc.issuer_url + "/keys",
     ]
+
+
+# The same judgements through the Google STS stand-in's token endpoint.
+
+
+def _exchange(google_sts: GoogleStsStandIn, token: str) -> tuple[int, dict[str, Any]]:
+    """POST a token exchange for `token` as a client would; the status and the JSON answer."""
+    body = urllib.parse.urlencode(
+        {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "audience": AUDIENCE,
+            "scope": "https://www.googleapis.com/auth/cloud-platform",
+            "requested_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "subject_token": token,
+            "subject_token_type": JWT_TOKEN_TYPE,
+        }
+    ).encode()
+    try:
+        with urllib.request.urlopen(google_sts.token_url, data=body, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_google_sts_exchanges_a_good_token_for_an_access_token(
+    google_sts_oidc: GoogleStsStandIn, aws_oidc: AwsOidcStandIn, workload: AwsKey
+) -> None:
+    status, answer = _exchange(google_sts_oidc, aws_oidc.sign(_claims(aws_oidc, workload)))
+
+    assert status == 200
+    assert google_sts_oidc.subject_of(answer["access_token"]) == workload.arn
+
+
+def test_google_sts_refuses_a_tampered_token(
+    google_sts_oidc: GoogleStsStandIn, aws_oidc: AwsOidcStandIn, workload: AwsKey
+) -> None:
+    header, payload, signature = aws_oidc.sign(_claims(aws_oidc, workload)).split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["sub"] = "arn:aws:iam::111122223333:role/admin"
+    tampered = f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+
+    status, answer = _exchange(google_sts_oidc, tampered)
+
+    assert (status, answer["error"]) == (400, "invalid_grant")
+    assert "signature" in answer["error_description"]
+
+
+def test_google_sts_refuses_a_token_for_another_audience(
+    google_sts_oidc: GoogleStsStandIn, aws_oidc: AwsOidcStandIn, workload: AwsKey
+) -> None:
+    token = aws_oidc.sign(_claims(aws_oidc, workload, aud="https://not-this-provider"))
+
+    status, answer = _exchange(google_sts_oidc, token)
+
+    assert (status, answer["error"]) == (400, "invalid_grant")
+    assert "audience" in answer["error_description"]
+
+
+def test_google_sts_refuses_an_expired_token(
+    google_sts_oidc: GoogleStsStandIn, aws_oidc: AwsOidcStandIn, workload: AwsKey
+) -> None:
+    now = int(time.time())
+    token = aws_oidc.sign(_claims(aws_oidc, workload, iat=now - 400, exp=now - 100))
+
+    status, answer = _exchange(google_sts_oidc, token)
+
+    assert (status, answer["error"]) == (400, "invalid_grant")
+    assert "expired" in answer["error_description"]
