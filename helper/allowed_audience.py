@@ -21,7 +21,9 @@ An `https:` prefix on either side is ignored, since `https://iam...` and
 Google's public universe (`iam.googleapis.com`) are signed for: another
 universe domain must be allowed by name.
 
-The check runs on the audience alone, before any credential is looked up.
+In OIDC mode the patterns also bind the JWT's audiences (`--jwt-audience`),
+which need not be provider names. The checks run on the request alone, before
+any credential is looked up.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ PUBLIC_AUDIENCE_PREFIX = "//iam.googleapis.com/"
 _HTTPS = "https:"
 _SEPARATORS = re.compile(r"[\s,]+")
 _PATTERN_CHARACTERS = re.compile(r"[!-~]+")  # printable ASCII, no space
-_SHOWN_PATTERN_CHARACTERS = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +92,24 @@ class AudiencePolicy:
             f"with --allowed-audience or to {ALLOWED_AUDIENCES_VARIABLE}.",
         )
 
+    def check_token_audiences(self, token_audiences: Sequence[str]) -> None:
+        """OIDC mode: with patterns given, each `aud` the JWT will carry must match too.
+
+        Otherwise `--jwt-audience` in a config's command would mint tokens for
+        any relying party while the provider's name passed the check.
+        """
+        if not self.restricted:
+            return
+        for token_audience in token_audiences:
+            if not self.allows(token_audience):
+                raise HelperError(
+                    ErrorCode.AUDIENCE_NOT_ALLOWED,
+                    f"The token audience {token_audience!r} (--jwt-audience) matches none "
+                    f"of the audiences this helper may sign for ({self.describe()}); add it "
+                    f"with --allowed-audience or to {ALLOWED_AUDIENCES_VARIABLE}, or drop "
+                    "--jwt-audience to use the provider's default audience.",
+                )
+
     def describe(self) -> str:
         """Where the patterns come from, for messages and `doctor`."""
         if not self.restricted:
@@ -117,7 +136,7 @@ def audience_policy(option_patterns: Sequence[str], environ: Mapping[str, str]) 
 
 
 def check_patterns(patterns: Sequence[str], where: str) -> tuple[str, ...]:
-    """The patterns unchanged, if each could name a provider; raise INVALID_REQUEST if not."""
+    """The patterns unchanged, if each is printable ASCII without separators; else fail."""
     for pattern in patterns:
         if not _PATTERN_CHARACTERS.fullmatch(pattern) or "," in pattern:
             raise HelperError(
@@ -125,15 +144,6 @@ def check_patterns(patterns: Sequence[str], where: str) -> tuple[str, ...]:
                 f"An allowed audience in {where} holds white space, a comma, control or "
                 "non-ASCII characters; give the provider's full name, with * for any run "
                 "of characters within one segment.",
-            )
-        if not _without_https(pattern).startswith("//"):
-            shown = pattern[:_SHOWN_PATTERN_CHARACTERS]
-            raise HelperError(
-                ErrorCode.INVALID_REQUEST,
-                f"The allowed audience {shown!r} in {where} is not a provider name; it must "
-                "start with //iam. like the audience itself, for example "
-                "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/"
-                "POOL/providers/*.",
             )
     return tuple(patterns)
 
