@@ -126,6 +126,14 @@ def helper_command(request: pytest.FixtureRequest) -> HelperCommand:
 
 
 @pytest.fixture
+def frozen() -> HelperCommand:
+    """The frozen binary alone, for tests that sample it where a loop runs the module."""
+    if not FROZEN_HELPER.exists():
+        missing(f"{FROZEN_HELPER} is not built; run `bash build/build.sh`")
+    return frozen_helper()
+
+
+@pytest.fixture
 def run_helper(helper_command: HelperCommand, aws_env: AwsEnvironment) -> RunHelper:
     """Run the helper in protocol mode; fail the test if it writes anything on stderr."""
 

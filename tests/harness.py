@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from helper.protocol import answer
+from helper.response import render
 from tests.captured import CANARY_VALUE, CANARY_VARIABLE, capture
 from tests.standins.aws_keys import AwsKey
 
@@ -39,6 +41,7 @@ __all__ = [
     "MakeConfig",
     "RunCounter",
     "RunHelper",
+    "answer_in_process",
     "client_variables",
     "frozen_helper",
     "memory_backed_temp_root",
@@ -174,6 +177,17 @@ def _capture_file(source: str, path: str | bytes) -> None:
     with os.fdopen(descriptor, "rb") as stream:
         if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
             capture(source, stream.read(_CAPTURED_FILE_BYTES))
+
+
+def answer_in_process(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, Any]:
+    """`helper.protocol.answer` in this process, its response handed to the secrets check.
+
+    The helper's own variables come from `environ`; botocore reads the AWS ones
+    from this process's environment (the `aws_env` fixture sets them).
+    """
+    response = answer(argv, environ)
+    capture("an in-process answer", render(response))
+    return response
 
 
 def frozen_helper() -> HelperCommand:

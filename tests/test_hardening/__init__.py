@@ -1,0 +1,1 @@
+"""The hardening suite: hostile input, faults and secrets (see the README)."""
