@@ -32,6 +32,7 @@ __all__ = [
     "remove_abandoned_temporary_files",
     "remove_output_file",
     "shown_path",
+    "temporary_file_prefix",
     "write_output_file",
 ]
 
@@ -93,7 +94,7 @@ def write_output_file(path: str, text: str) -> None:
         check_output_file(path)
 
         descriptor, temporary = tempfile.mkstemp(
-            prefix=_temporary_prefix(path), suffix=_TEMPORARY_SUFFIX, dir=folder
+            prefix=temporary_file_prefix(path), suffix=_TEMPORARY_SUFFIX, dir=folder
         )
         try:
             with os.fdopen(descriptor, "w", encoding="ascii") as stream:
@@ -120,7 +121,7 @@ def remove_abandoned_temporary_files(path: str) -> None:
     Temporary files of other output files in the same folder have other names.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    prefix = _temporary_prefix(path)
+    prefix = temporary_file_prefix(path)
     try:
         names = os.listdir(folder)
     except OSError:
@@ -129,6 +130,20 @@ def remove_abandoned_temporary_files(path: str) -> None:
         if name.startswith(prefix) and name.endswith(_TEMPORARY_SUFFIX):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
+
+
+def temporary_file_prefix(path: str) -> str:
+    """How the names of `path`'s temporary files start, the same in every run."""
+    name = os.path.basename(path).encode("utf-8", "surrogateescape")
+    return f".aws-wif-helper-{hashlib.sha256(name).hexdigest()[:16]}-"
+
+
+def shown_path(path: str) -> str:
+    """`path` quoted for a message, its middle left out when it is very long."""
+    if len(path) > _SHOWN_PATH_CHARACTERS:
+        half = _SHOWN_PATH_CHARACTERS // 2
+        path = path[:half] + "..." + path[-half:]
+    return repr(path)
 
 
 def make_private_folders(folder: str) -> None:
@@ -205,19 +220,5 @@ def _output_file_error(path: str, problem: str) -> HelperError:
     )
 
 
-def _temporary_prefix(path: str) -> str:
-    """The start of the temporary files' names for `path`, the same in every run."""
-    name = os.path.basename(path).encode("utf-8", "surrogateescape")
-    return f".aws-wif-helper-{hashlib.sha256(name).hexdigest()[:16]}-"
-
-
 def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
-
-
-def shown_path(path: str) -> str:
-    """`path` quoted for a message, its middle left out when it is very long."""
-    if len(path) > _SHOWN_PATH_CHARACTERS:
-        half = _SHOWN_PATH_CHARACTERS // 2
-        path = path[:half] + "..." + path[-half:]
-    return repr(path)

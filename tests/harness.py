@@ -8,10 +8,12 @@ own AWS or Google set-up leaks in, and nothing is aimed anywhere but loopback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shlex
+import signal
 import stat
 import subprocess
 import sys
@@ -117,13 +119,14 @@ class HelperCommand:
         return result
 
     def start(self, env: Mapping[str, str | bytes], args: Sequence[str] = ()) -> HelperProcess:
-        """Start the helper without waiting for it; see `HelperProcess`."""
+        """Start the helper in its own process group, without waiting; see `HelperProcess`."""
         process = subprocess.Popen(
             [*self.argv, *args],
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         return HelperProcess(self.name, env, tuple(args), process)
 
@@ -148,8 +151,13 @@ class HelperProcess:
         return result
 
     def kill(self) -> None:
-        """SIGKILL the run (the way an impatient client or the OOM killer ends it), and reap it."""
-        self.process.kill()
+        """SIGKILL the run's whole process group, and reap it.
+
+        The group, not the process: the frozen build runs Python in a child of
+        its bootloader, and that child is the one writing files.
+        """
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.communicate()
 
 
@@ -174,9 +182,11 @@ def _capture_file(source: str, path: str | bytes) -> None:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return
-    with os.fdopen(descriptor, "rb") as stream:
-        if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            capture(source, stream.read(_CAPTURED_FILE_BYTES))
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            capture(source, os.read(descriptor, _CAPTURED_FILE_BYTES))
+    finally:
+        os.close(descriptor)
 
 
 def answer_in_process(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, Any]:
