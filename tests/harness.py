@@ -44,6 +44,7 @@ __all__ = [
     "RunCounter",
     "RunHelper",
     "answer_in_process",
+    "capture_helper_run",
     "client_variables",
     "frozen_helper",
     "memory_backed_temp_root",
@@ -118,11 +119,14 @@ class HelperCommand:
         capture_helper_run(self.name, env, args, result)
         return result
 
-    def start(self, env: Mapping[str, str | bytes], args: Sequence[str] = ()) -> HelperProcess:
+    def start(
+        self, env: Mapping[str, str | bytes], args: Sequence[str] = (), cwd: Path | None = None
+    ) -> HelperProcess:
         """Start the helper in its own process group, without waiting; see `HelperProcess`."""
         process = subprocess.Popen(
             [*self.argv, *args],
             env=dict(env),
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.captured import capture
 from tests.harness import FROZEN_HELPER, PROCESS_TIMEOUT_SECONDS, REPO, AwsEnvironment, missing
 
 
@@ -22,6 +23,8 @@ def test_the_demo_prints_the_accepted_identity_and_the_expiry(aws_env: AwsEnviro
         check=False,
     )
 
+    capture("stdout of make demo", completed.stdout)
+    capture("stderr of make demo", completed.stderr)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "AWS identity accepted: arn:aws:sts::111122223333:assumed-role/" in completed.stdout
     assert "subject token expires:" in completed.stdout

@@ -11,8 +11,7 @@ import pytest
 
 from helper.errors import ErrorCode, HelperError
 from helper.output_file import remove_output_file, write_output_file
-from helper.protocol import answer
-from tests.harness import client_variables
+from tests.harness import answer_in_process, client_variables
 from tests.standins.aws_keys import LONG_TERM_KEY
 
 OLD_RESPONSE = json.dumps(
@@ -121,7 +120,7 @@ def test_a_failed_run_leaves_the_old_output_file_untouched(folder: Path) -> None
     path.write_text(OLD_RESPONSE)
     before = path.stat()
 
-    response = answer([], client_variables(output_file=path))
+    response = answer_in_process([], client_variables(output_file=path))
 
     assert response["code"] == "AWS_CREDENTIALS_NOT_FOUND"
     assert path.read_text() == OLD_RESPONSE
@@ -135,7 +134,7 @@ def test_a_successful_run_writes_its_response_to_the_output_file(
     for name, value in LONG_TERM_KEY.environment().items():
         monkeypatch.setenv(name, value)
 
-    response = answer([], client_variables(output_file=path))
+    response = answer_in_process([], client_variables(output_file=path))
 
     assert response["success"] is True
     assert json.loads(path.read_text()) == response
@@ -145,14 +144,16 @@ def test_revocation_removes_the_output_file(folder: Path) -> None:
     path = folder / "response.json"
     path.write_text(OLD_RESPONSE)
 
-    response = answer([], client_variables(output_file=path, REVOKE="1"))
+    response = answer_in_process([], client_variables(output_file=path, REVOKE="1"))
 
     assert response == {"version": 1, "success": True}
     assert not path.exists()
 
 
 def test_revocation_of_a_missing_output_file_succeeds(folder: Path) -> None:
-    response = answer([], client_variables(output_file=folder / "never-written.json", REVOKE="1"))
+    response = answer_in_process(
+        [], client_variables(output_file=folder / "never-written.json", REVOKE="1")
+    )
 
     assert response == {"version": 1, "success": True}
 

@@ -20,7 +20,9 @@ from tests.harness import (
     PROCESS_TIMEOUT_SECONDS,
     AwsEnvironment,
     HelperCommand,
+    HelperRun,
     RunHelper,
+    capture_helper_run,
     client_variables,
 )
 from tests.standins.aws_keys import LONG_TERM_KEY
@@ -121,6 +123,7 @@ def test_the_helper_neither_reads_stdin_nor_waits_for_it(
         assert process.stdin is not None
         process.stdin.close()
 
+    capture_helper_run(helper_command.name, {}, (), HelperRun(returncode, stdout, stderr))
     assert returncode == 0
     assert stderr == b""
     assert json.loads(stdout)["success"] is True

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from helper.protocol import answer
-from tests.harness import AUDIENCE, AwsEnvironment, client_variables
+from tests.harness import AUDIENCE, AwsEnvironment, answer_in_process, client_variables
 from tests.standins.aws_keys import AwsKey
 from tests.standins.aws_oidc import AwsOidcStandIn
 from tests.standins.google_sts import GoogleStsStandIn
@@ -109,6 +108,6 @@ def oidc_answer(monkeypatch: pytest.MonkeyPatch, oidc_environment: dict[str, str
             monkeypatch.delenv(name)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        return answer(list(argv), os.environ)
+        return answer_in_process(list(argv), os.environ)
 
     return run

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 from pathlib import Path
 
 from tests.harness import AwsEnvironment, HelperCommand, RunHelper
@@ -58,16 +57,10 @@ def test_runs_sharing_an_output_file_share_one_token(
     environment = {**oidc_environment, "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE": str(output_file)}
 
     runs = [
-        subprocess.Popen(
-            [*helper_command.argv, "--timeout", "20"],
-            env=environment,
-            cwd=oidc_aws_env.work_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-        )
+        helper_command.start(environment, ["--timeout", "20"], cwd=oidc_aws_env.work_dir)
         for _ in range(8)
     ]
-    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    outputs = [run.finish(timeout=60).stdout for run in runs]
 
     assert len({json.loads(output)["id_token"] for output in outputs}) == 1
     assert len(aws_oidc.token_requests) == 1
