@@ -24,6 +24,7 @@ __all__ = ["main"]
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
+                      [--role-arn ARN [--role-session-name NAME] [--external-id ID]]
        aws-wif-helper token --audience AUDIENCE [options above]
        aws-wif-helper --help | --version
 
@@ -42,6 +43,11 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
                         (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)
   --sts-endpoint MODE   auto (regional when a region is known), regional, global
   --timeout SECONDS     deadline for the whole run (default 3)
+  --role-arn ARN        assume this role with the credentials the chain found,
+                        and sign with the role's keys
+  --role-session-name NAME
+                        AssumeRole session name (default aws-wif-helper-EPOCH)
+  --external-id ID      ExternalId the role's trust policy asks for
 
 Commands:
   token                 print the response for --audience, for manual checks

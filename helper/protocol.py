@@ -18,11 +18,18 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from helper.assume_role import assume_role
 from helper.aws_errors import translate
+from helper.aws_session import open_session
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
 from helper.cache import reuse_or_make
-from helper.credentials import open_session, resolve_credentials, resolve_region
-from helper.deadline import Deadline, run_before_deadline
+from helper.credentials import resolve_credentials, resolve_region
+from helper.deadline import (
+    Deadline,
+    end_abandoned_work,
+    run_before_deadline,
+    seconds_since_process_start,
+)
 from helper.endpoint import choose_sts_endpoint
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS, expiration_time, usable_seconds
@@ -43,7 +50,9 @@ def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
         response = failure(_internal_error())
 
     os.write(stdout, render(response).encode("ascii"))
-    # Worker threads abandoned at the deadline must not delay the exit.
+    # Worker threads abandoned at the deadline must not delay the exit, nor
+    # outlive it through a program they started.
+    end_abandoned_work()
     os._exit(0)
 
 
@@ -58,7 +67,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
                 remove_output_file(request.output_file)
             return revoked()
 
-        deadline = Deadline(options.timeout_seconds)
+        deadline = Deadline(options.timeout_seconds, seconds_since_process_start())
         return run_before_deadline(
             lambda: reuse_or_make(
                 request,
@@ -102,6 +111,9 @@ def _make_aws_token_response(
     if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
         # A fresh session skips botocore's in-memory reuse and asks the source again.
         credentials = resolve_credentials(open_session(options, deadline), deadline)
+
+    if options.role_arn:
+        credentials = assume_role(session, credentials, options, region, deadline)
 
     deadline.begin("signing the GetCallerIdentity request")
     signed = sign_get_caller_identity(credentials, request.audience, endpoint)
