@@ -1,0 +1,224 @@
+"""A workload's AWS set-up and the helper it runs, for the credential-source tests.
+
+`Workload.run(*options)` starts the helper in protocol mode, as a Google
+client would, with an environment built from scratch: nothing comes from the
+machine, and the instance metadata service stays disabled unless a test
+points it at a stand-in with `point_at`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import time
+import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_sts import AwsStsStandIn
+from tests.standins.container import ContainerCredentialsStandIn
+from tests.standins.imds import InstanceMetadataStandIn
+from tests.standins.misbehaving import MisbehavingStandIn, refused_url
+from tests.standins.sso import SsoStandIn
+
+__all__ = [
+    "AUDIENCE",
+    "GENEROUS_TIMEOUT",
+    "TROUBLES",
+    "HelperResult",
+    "Workload",
+    "assert_answered_before_deadline",
+    "assert_fails",
+    "assert_signed_with",
+    "make_trouble",
+]
+
+AUDIENCE = (
+    "//iam.googleapis.com/projects/123456789012/locations/global"
+    "/workloadIdentityPools/aws-pool/providers/aws-provider"
+)
+AWS_TOKEN_TYPE = "urn:ietf:params:aws:token-type:aws4_request"
+# Long enough for a frozen run on a loaded machine; tests about time pass --timeout.
+GENEROUS_TIMEOUT = ("--timeout", "20")
+_PROCESS_TIMEOUT_SECONDS = 60
+# What a test that hangs a stand-in leaves the helper beyond its own start-up.
+_HANG_BUDGET_SECONDS = 2.5
+# Process exit and the test's own scheduling, after the answer is written.
+_EXIT_SLACK_SECONDS = 1.0
+
+# The ways an endpoint can let the helper down, for parametrized failure tests.
+TROUBLES = ("refused", "server error", "throttled", "hanging")
+
+
+@dataclasses.dataclass(frozen=True)
+class HelperResult:
+    """One protocol-mode run: the response, what else was printed, and how long it took."""
+
+    response: dict[str, Any]
+    stderr: bytes
+    seconds: float
+
+    @property
+    def code(self) -> str | None:
+        return self.response.get("code")
+
+    @property
+    def message(self) -> str:
+        return str(self.response.get("message", ""))
+
+    def token_headers(self) -> dict[str, str]:
+        """The headers of the signed GetCallerIdentity request in the subject token."""
+        assert self.response["success"] is True, self.response
+        document = json.loads(urllib.parse.unquote(self.response["id_token"]))
+        return {item["key"].lower(): item["value"] for item in document["headers"]}
+
+    @property
+    def signing_key_id(self) -> str:
+        """The access key named in the token's `Authorization: ... Credential=KEY/...`."""
+        credential = self.token_headers()["authorization"].split("Credential=", 1)[1]
+        return credential.split("/", 1)[0]
+
+
+@dataclasses.dataclass
+class Workload:
+    """A workload's AWS set-up, and the helper it runs."""
+
+    root: Path
+    helper: tuple[str, ...]
+    variables: dict[str, str]
+
+    @property
+    def home(self) -> Path:
+        return Path(self.variables["HOME"])
+
+    def set(self, **variables: str) -> None:
+        self.variables.update(variables)
+
+    def use_key(self, key: AwsKey) -> None:
+        """Give the helper `key` through AWS_ACCESS_KEY_ID and friends."""
+        self.variables.update(key.environment())
+
+    def write_config(self, text: str) -> None:
+        Path(self.variables["AWS_CONFIG_FILE"]).write_text(text)
+
+    def write_credentials(self, text: str) -> None:
+        Path(self.variables["AWS_SHARED_CREDENTIALS_FILE"]).write_text(text)
+
+    def write_file(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.write_text(text)
+        return path
+
+    def point_at(
+        self,
+        *,
+        sts: AwsStsStandIn | None = None,
+        imds: InstanceMetadataStandIn | None = None,
+        container_agent: ContainerCredentialsStandIn | None = None,
+        sso: SsoStandIn | None = None,
+    ) -> None:
+        """Send botocore to these stand-ins instead of AWS."""
+        if sts is not None:
+            self.set(AWS_ENDPOINT_URL_STS=sts.url, AWS_DEFAULT_REGION="us-east-1")
+        if imds is not None:
+            self.set(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=imds.url)
+        if container_agent is not None:
+            token_file = self.write_file("pod-identity-token", container_agent.authorization_token)
+            self.set(
+                AWS_CONTAINER_CREDENTIALS_FULL_URI=container_agent.full_uri,
+                AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(token_file),
+            )
+        if sso is not None:
+            self.set(AWS_ENDPOINT_URL_SSO=sso.url, AWS_ENDPOINT_URL_SSO_OIDC=sso.url)
+
+    def deadline_for_a_hang(self) -> str:
+        """A --timeout that leaves the helper 2.5 s after its start-up, as measured now.
+
+        A frozen build may take seconds to unpack on a loaded machine; a fixed
+        deadline would then run out before the hanging endpoint is reached.
+        """
+        started = time.monotonic()
+        subprocess.run(
+            [*self.helper, "--version"],
+            env=self.variables,
+            capture_output=True,
+            timeout=_PROCESS_TIMEOUT_SECONDS,
+            check=True,
+        )
+        startup = time.monotonic() - started
+        return f"{startup + _HANG_BUDGET_SECONDS:.1f}"
+
+    def run(self, *options: str, stdin: int | IO[Any] = subprocess.DEVNULL) -> HelperResult:
+        """Run the helper as a Google client would, with a clean environment."""
+        started = time.monotonic()
+        completed = subprocess.run(
+            [*self.helper, *options],
+            env={**self.variables, **_client_variables()},
+            cwd=self.root,
+            stdin=stdin,
+            capture_output=True,
+            timeout=_PROCESS_TIMEOUT_SECONDS,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+
+        assert completed.returncode == 0, completed
+        text = completed.stdout.decode("ascii")
+        document, end = json.JSONDecoder().raw_decode(text)
+        assert text[end:].strip() == "", f"more than one document on stdout: {text!r}"
+        return HelperResult(document, completed.stderr, seconds)
+
+
+def _client_variables() -> Mapping[str, str]:
+    return {
+        "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE": AUDIENCE,
+        "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE": AWS_TOKEN_TYPE,
+        "GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE": "0",
+    }
+
+
+def assert_signed_with(result: HelperResult, key: AwsKey) -> None:
+    """The token was signed with `key` (and carries its session token, if it has one)."""
+    assert result.response["success"] is True, result.response
+    assert result.signing_key_id == key.access_key_id
+    assert result.token_headers().get("x-amz-security-token") == key.session_token
+    assert result.stderr == b""
+
+
+def assert_fails(result: HelperResult, code: str, *fragments: str) -> None:
+    """A failure response with `code`, a message holding `fragments`, nothing on stderr."""
+    assert result.response["success"] is False, result.response
+    assert result.code == code, result.response
+    for fragment in fragments:
+        assert fragment in result.message, result.message
+    assert result.stderr == b""
+
+
+def make_trouble(
+    trouble: str, standin: MisbehavingStandIn, workload: Workload, variable: str, path: str = ""
+) -> tuple[str, ...]:
+    """Make `standin` (reached through `variable`) misbehave; return the options to run with.
+
+    "refused" points `variable` at a loopback port with no listener (plus `path`).
+    """
+    if trouble == "refused":
+        workload.set(**{variable: refused_url() + path})
+    elif trouble == "server error":
+        standin.fail_as_server_error()
+    elif trouble == "throttled":
+        standin.throttle()
+    elif trouble == "hanging":
+        standin.hang()
+        return ("--timeout", workload.deadline_for_a_hang())
+    else:
+        raise ValueError(trouble)
+    return GENEROUS_TIMEOUT
+
+
+def assert_answered_before_deadline(result: HelperResult, options: tuple[str, ...]) -> None:
+    """The answer came before the run's --timeout (counted from the helper's start) ran out."""
+    timeout = float(options[options.index("--timeout") + 1])
+    assert result.seconds < timeout + _EXIT_SLACK_SECONDS, (result.seconds, timeout)
