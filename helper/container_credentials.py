@@ -28,6 +28,7 @@ from helper.metadata_http import RecordingHttpSession
 __all__ = ["ContainerCredentialsFetcher", "bound_container_credentials"]
 
 ENDPOINT_NAME = "the container credentials endpoint"
+_SENTENCE_START = "The container credentials endpoint"
 _ATTEMPTS = 2
 _PAUSE_BETWEEN_ATTEMPTS_SECONDS = 0.1
 _REQUIRED_FIELDS = ("AccessKeyId", "SecretAccessKey", "Token", "Expiration")
@@ -60,7 +61,7 @@ class ContainerCredentialsFetcher(botocore.utils.ContainerMetadataFetcher):  # t
         if not isinstance(response, dict) or missing:
             raise HelperError(
                 ErrorCode.AWS_UNREACHABLE,
-                f"{ENDPOINT_NAME.capitalize()} answered without "
+                f"{_SENTENCE_START} answered without "
                 f"{', '.join(missing) or 'credentials'}; check that "
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI points at the "
                 "credentials agent.",
@@ -70,12 +71,12 @@ class ContainerCredentialsFetcher(botocore.utils.ContainerMetadataFetcher):  # t
     def _failure(self) -> HelperError:
         last = self.http.last
         if last is None:
-            return HelperError(ErrorCode.AWS_UNREACHABLE, f"{ENDPOINT_NAME} failed.")
+            return HelperError(ErrorCode.AWS_UNREACHABLE, f"{_SENTENCE_START} failed.")
 
         if last.status in (401, 403):
             return HelperError(
                 ErrorCode.AWS_ACCESS_DENIED,
-                f"{ENDPOINT_NAME.capitalize()} at {last.url} refused the request "
+                f"{_SENTENCE_START} at {last.url} refused the request "
                 f"(HTTP {last.status}); check AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (or "
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN): the token is missing, stale or for "
                 "another pod.",
@@ -83,19 +84,19 @@ class ContainerCredentialsFetcher(botocore.utils.ContainerMetadataFetcher):  # t
         if last.status == 429:
             return HelperError(
                 ErrorCode.AWS_THROTTLED,
-                f"{ENDPOINT_NAME.capitalize()} at {last.url} throttled the request "
+                f"{_SENTENCE_START} at {last.url} throttled the request "
                 "(HTTP 429); retry later, and set output_file in the credential config so "
                 "responses are reused.",
             )
         if last.status == 200:
             return HelperError(
                 ErrorCode.AWS_UNREACHABLE,
-                f"{ENDPOINT_NAME.capitalize()} at {last.url} answered with something "
+                f"{_SENTENCE_START} at {last.url} answered with something "
                 "that is not JSON; check that the variable points at the credentials agent.",
             )
         return HelperError(
             ErrorCode.AWS_UNREACHABLE,
-            f"{ENDPOINT_NAME.capitalize()} at {last.url} {last.describe()}; check that the "
+            f"{_SENTENCE_START} at {last.url} {last.describe()}; check that the "
             "credentials agent is running (the ECS agent, or the EKS Pod Identity Agent "
             "add-on) and reachable from this container.",
         )

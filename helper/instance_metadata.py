@@ -34,6 +34,7 @@ from helper.metadata_http import RecordingHttpSession
 __all__ = ["InstanceMetadataFetcher", "bound_instance_metadata"]
 
 ENDPOINT_NAME = "the EC2 instance metadata service"
+_SENTENCE_START = "The EC2 instance metadata service"
 _REQUESTS_PER_FETCH = 5
 _ATTEMPTS = 2
 _TIMEOUT_CAP_SECONDS = 1.0
@@ -73,7 +74,7 @@ class InstanceMetadataFetcher(botocore.utils.InstanceMetadataFetcher):  # type: 
             code = ErrorCode.AWS_THROTTLED if last.status == 429 else ErrorCode.AWS_UNREACHABLE
             raise HelperError(
                 code,
-                f"{ENDPOINT_NAME.capitalize()} at {last.url} {last.describe()}; "
+                f"{_SENTENCE_START} at {last.url} {last.describe()}; "
                 "retry later, and check the instance's health if it persists.",
             )
         return {}
@@ -108,7 +109,7 @@ class InstanceMetadataFetcher(botocore.utils.InstanceMetadataFetcher):  # type: 
         if expiry <= datetime.datetime.now(datetime.timezone.utc):
             raise HelperError(
                 ErrorCode.AWS_CREDENTIALS_EXPIRED,
-                f"{ENDPOINT_NAME.capitalize()} gave credentials that expired at "
+                f"{_SENTENCE_START} gave credentials that expired at "
                 f"{given}; the instance's role credentials are not being renewed, check "
                 "the instance profile and the instance's clock.",
             )

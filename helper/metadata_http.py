@@ -34,7 +34,7 @@ class Outcome:
 
     url: str
     status: int | None = None
-    no_answer: str | None = None
+    no_answer: str | None = None  # what happened instead, like "refused the connection"
     body: bytes = dataclasses.field(default=b"", repr=False)
 
     @property
@@ -47,10 +47,10 @@ class Outcome:
         return self.status is not None and (self.status == 429 or self.status >= 500)
 
     def describe(self) -> str:
-        """A short account for a message: `answered HTTP 500`, `no answer: connection refused`."""
+        """What the endpoint did, to follow its name: `answered HTTP 500`, `gave no answer`."""
         if self.status is not None:
             return f"answered HTTP {self.status}"
-        return f"no answer: {self.no_answer}"
+        return self.no_answer or "gave no answer"
 
 
 class RecordingHttpSession:
@@ -88,9 +88,9 @@ class RecordingHttpSession:
 
 def _why_no_answer(error: Exception, read_timeout: float) -> str:
     if isinstance(error, botocore.exceptions.ReadTimeoutError):
-        return f"nothing within {read_timeout:.2g} s"
+        return f"gave no answer within {read_timeout:.2g} s"
     if isinstance(error, botocore.exceptions.ConnectTimeoutError):
-        return "no connection in time"
+        return "did not accept a connection in time"
     if isinstance(error, botocore.exceptions.ConnectionClosedError):
-        return "the connection was closed"
-    return "connection refused or host unreachable"
+        return "closed the connection without an answer"
+    return "refused the connection or is unreachable"

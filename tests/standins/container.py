@@ -5,7 +5,8 @@
 
 The Authorization header must be exactly `authorization_token` (what
 AWS_CONTAINER_AUTHORIZATION_TOKEN or the file named by
-AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE holds); otherwise 401.
+AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE holds); otherwise 401. With
+`authorization_token = None` it serves anyone, like the ECS agent.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class ContainerCredentialsStandIn(MisbehavingStandIn):
 
     def __init__(self, role_name: str = "app-pod-role") -> None:
         self.role_name = role_name
-        self.authorization_token = "pod-identity-" + secrets.token_urlsafe(24)
+        self.authorization_token: str | None = "pod-identity-" + secrets.token_urlsafe(24)
         self.key = _role_key(role_name, expires_in=datetime.timedelta(hours=6))
         super().__init__()
 
@@ -43,7 +44,8 @@ class ContainerCredentialsStandIn(MisbehavingStandIn):
     def answer(self, request: Request) -> Reply:
         if request.method != "GET" or request.path.split("?")[0] != CREDENTIALS_PATH:
             return _json(404, {"Message": "Not found"})
-        if request.headers.get("authorization") != self.authorization_token:
+        token = self.authorization_token
+        if token is not None and request.headers.get("authorization") != token:
             return _json(401, {"Message": "Authorization token is missing or invalid"})
 
         key = self.key

@@ -47,9 +47,12 @@ class InstanceMetadataStandIn(MisbehavingStandIn):
         """Like an instance without an instance profile: the role list is 404."""
         self.role_name = None
 
-    def hand_out_expired_credentials(self) -> None:
+    def hand_out_credentials_expiring_in(self, expires_in: datetime.timedelta) -> None:
         assert self.role_name is not None
-        self.key = _role_key(self.role_name, expires_in=-datetime.timedelta(minutes=5))
+        self.key = _role_key(self.role_name, expires_in)
+
+    def hand_out_expired_credentials(self) -> None:
+        self.hand_out_credentials_expiring_in(-datetime.timedelta(minutes=5))
 
     def answer(self, request: Request) -> Reply:
         if request.path == TOKEN_PATH:

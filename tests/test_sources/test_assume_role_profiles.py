@@ -12,6 +12,7 @@ from tests.standins.container import ContainerCredentialsStandIn
 from tests.standins.imds import InstanceMetadataStandIn
 from tests.test_sources.workload import (
     GENEROUS_TIMEOUT,
+    SERVICE_TROUBLE_CODES,
     TROUBLES,
     Workload,
     assert_answered_before_deadline,
@@ -211,13 +212,9 @@ def test_sts_trouble_during_assume_role_names_the_call(
 
     result = app_profile.run(*options)
 
-    expected_code = {
-        "refused": "AWS_UNREACHABLE",
-        "server error": "AWS_UNREACHABLE",
-        "throttled": "AWS_THROTTLED",
-        "hanging": "DEADLINE_EXCEEDED",
-    }[trouble]
     assert_fails(
-        result, expected_code, f"calling STS AssumeRole for {APP_ROLE} at http://127.0.0.1:"
+        result,
+        SERVICE_TROUBLE_CODES[trouble],
+        f"calling STS AssumeRole for {APP_ROLE} at http://127.0.0.1:",
     )
     assert_answered_before_deadline(result, options)

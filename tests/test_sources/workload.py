@@ -27,6 +27,7 @@ from tests.standins.sso import SsoStandIn
 __all__ = [
     "AUDIENCE",
     "GENEROUS_TIMEOUT",
+    "SERVICE_TROUBLE_CODES",
     "TROUBLES",
     "HelperResult",
     "Workload",
@@ -49,8 +50,14 @@ _HANG_BUDGET_SECONDS = 2.5
 # Process exit and the test's own scheduling, after the answer is written.
 _EXIT_SLACK_SECONDS = 1.0
 
-# The ways an endpoint can let the helper down, for parametrized failure tests.
-TROUBLES = ("refused", "server error", "throttled", "hanging")
+# The ways an AWS service endpoint can let the helper down, and the code each gives.
+SERVICE_TROUBLE_CODES = {
+    "refused": "AWS_UNREACHABLE",
+    "server error": "AWS_UNREACHABLE",
+    "throttled": "AWS_THROTTLED",
+    "hanging": "DEADLINE_EXCEEDED",
+}
+TROUBLES = tuple(SERVICE_TROUBLE_CODES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +133,7 @@ class Workload:
         if imds is not None:
             self.set(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=imds.url)
         if container_agent is not None:
+            assert container_agent.authorization_token is not None
             token_file = self.write_file("pod-identity-token", container_agent.authorization_token)
             self.set(
                 AWS_CONTAINER_CREDENTIALS_FULL_URI=container_agent.full_uri,
