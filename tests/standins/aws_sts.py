@@ -29,6 +29,7 @@ import re
 import secrets
 import threading
 import urllib.parse
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from tests.standins.aws_keys import ACCOUNT_ID, AwsKey
@@ -40,6 +41,10 @@ __all__ = ["AwsStsStandIn", "StsCall", "sts_error"]
 _NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/")
 _DEFAULT_DURATION_SECONDS = 3600
+
+
+class _Issuer(Protocol):
+    issued: list[AwsKey]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +69,7 @@ class AwsStsStandIn(MisbehavingStandIn):
         self._denied_roles: set[str] = set()
         self._external_ids: dict[str, str] = {}
         self._web_identity_tokens: dict[str, str] = {}  # token -> "valid" or "expired"
+        self._issuers: list[_Issuer] = []
         self.issued: list[AwsKey] = []
         self.calls: list[StsCall] = []
         super().__init__()
@@ -75,6 +81,10 @@ class AwsStsStandIn(MisbehavingStandIn):
         with self._lock:
             for key in keys:
                 self._known[key.access_key_id] = key
+
+    def know_keys_issued_by(self, issuer: _Issuer) -> None:
+        """Keys `issuer` (an SSO or metadata stand-in) hands out are known, when they are used."""
+        self._issuers.append(issuer)
 
     def deny(self, role_arn: str) -> None:
         """AssumeRole of `role_arn` is refused with AccessDenied, whoever asks."""
@@ -139,7 +149,10 @@ class AwsStsStandIn(MisbehavingStandIn):
         if match is None:
             return None, sts_error(403, "MissingAuthenticationToken", "Request is not signed")
         with self._lock:
-            key = self._known.get(match[1])
+            known = {**self._known}
+        for issuer in self._issuers:
+            known.update((key.access_key_id, key) for key in issuer.issued)
+        key = known.get(match[1])
 
         if key is None or request.headers.get("x-amz-security-token") != key.session_token:
             return None, sts_error(

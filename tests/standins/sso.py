@@ -82,6 +82,11 @@ class SsoStandIn(MisbehavingStandIn):
         (folder / f"{name}.json").write_text(json.dumps(cached))
         return access_token
 
+    def forget_logins(self) -> None:
+        """Refuse every access token issued so far, as after a sign-out or a session revoke."""
+        with self._lock:
+            self._access_tokens.clear()
+
     def fail_as_server_error(self) -> None:
         self.fail_with(sso_error(500, "InternalServerException", "Internal error"))
 

@@ -13,7 +13,7 @@ import json
 import subprocess
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -159,7 +159,12 @@ class Workload:
         startup = time.monotonic() - started
         return f"{startup + _HANG_BUDGET_SECONDS:.1f}"
 
-    def run(self, *options: str, stdin: int | IO[Any] = subprocess.DEVNULL) -> HelperResult:
+    def run(
+        self,
+        *options: str,
+        stdin: int | IO[Any] = subprocess.DEVNULL,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> HelperResult:
         """Run the helper as a Google client would, with a clean environment."""
         started = time.monotonic()
         completed = subprocess.run(
@@ -170,6 +175,7 @@ class Workload:
             capture_output=True,
             timeout=_PROCESS_TIMEOUT_SECONDS,
             check=False,
+            preexec_fn=preexec_fn,
         )
         seconds = time.monotonic() - started
 
