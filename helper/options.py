@@ -26,8 +26,9 @@ __all__ = [
     "parse_helper_options",
 ]
 
-# The clients' smallest allowed timeout_millis is 5 000: the default leaves more
-# than a second of it for process start-up and for the client's own work.
+# The clients' smallest allowed timeout_millis is 5 000. The deadline counts from
+# the helper's own start (a frozen build's unpacking included), so the default
+# leaves 2 s of those 5 for the client to spawn the helper and read its answer.
 DEFAULT_TIMEOUT_SECONDS = 3.0
 MAX_TIMEOUT_SECONDS = 120.0
 

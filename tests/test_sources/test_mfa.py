@@ -5,9 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
-import subprocess
 import termios
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -57,20 +55,12 @@ def _unread_input(terminal: int) -> bytes:
         return b""
 
 
-def _start_up_seconds(workload: Workload) -> float:
-    started = time.monotonic()
-    subprocess.run(
-        [*workload.helper, "--version"], env=workload.variables, check=True, capture_output=True
-    )
-    return time.monotonic() - started
-
-
 def test_mfa_profile_fails_at_once_without_reading_the_terminal(
     workload: Workload, terminal: tuple[int, int]
 ) -> None:
     controller, tty = terminal
     workload.write_config(BASE_PROFILE + _mfa_profile("profile admin"))
-    start_up = _start_up_seconds(workload)
+    start_up = workload.start_up_seconds()
 
     with os.fdopen(os.dup(tty), "rb", buffering=0) as stdin:
         result = workload.run(
