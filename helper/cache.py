@@ -11,7 +11,8 @@ they would all rewrite the output file.
 the runs waiting behind it then find a fresh response there and answer with it
 instead of fetching again. A cached response is reused only when it is
 successful, leaves at least `MIN_TOKEN_LIFETIME_SECONDS`, and provably answers
-the same request: the same token type, and a token bound to the same audience.
+the same request: the same token type, and a token bound to the same audience
+(an AWS token's signed target resource; an OIDC token's `aud`, and its `alg`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from typing import Any
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
-from helper.output_file import FILE_MODE, FOLDER_MODE, write_output_file
-from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
+from helper.oidc_token import token_answers
+from helper.options import HelperOptions
+from helper.output_file import FILE_MODE, make_private_folders, write_output_file
+from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, OIDC_TOKEN_TYPES, TokenRequest
 from helper.response import Response, render
 
 __all__ = ["read_reusable_response", "reuse_or_make"]
@@ -39,7 +42,10 @@ _LOCK_POLL_SECONDS = 0.01
 
 
 def reuse_or_make(
-    request: TokenRequest, deadline: Deadline, make: Callable[[], Response]
+    request: TokenRequest,
+    deadline: Deadline,
+    make: Callable[[], Response],
+    options: HelperOptions | None = None,
 ) -> Response:
     """Answer from a fresh cached response, or make one and cache it, under the lock."""
     path = request.output_file
@@ -47,7 +53,7 @@ def reuse_or_make(
         return make()
 
     with _exclusive_lock(path + ".lock", deadline):
-        cached = read_reusable_response(path, request)
+        cached = read_reusable_response(path, request, options)
         if cached is not None:
             return cached
 
@@ -57,7 +63,9 @@ def reuse_or_make(
         return response
 
 
-def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
+def read_reusable_response(
+    path: str, request: TokenRequest, options: HelperOptions | None = None
+) -> Response | None:
     """The cached response at `path` if it may answer `request` now, else None."""
     try:
         with open(path, encoding="ascii") as stream:
@@ -73,16 +81,21 @@ def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
         return None
 
     token = cached.get("id_token")
-    if not isinstance(token, str) or not _token_answers(token, cached.get("token_type"), request):
+    if not isinstance(token, str):
+        return None
+    if not _token_answers(token, cached.get("token_type"), request, options or HelperOptions()):
         return None
     return cached
 
 
-def _token_answers(token: str, token_type: object, request: TokenRequest) -> bool:
+def _token_answers(
+    token: str, token_type: object, request: TokenRequest, options: HelperOptions
+) -> bool:
     if request.token_type == AWS_TOKEN_TYPE:
         return token_type == JWT_TOKEN_TYPE and _aws_token_audience(token) == request.audience
-    # TODO: OIDC responses are not reused yet; checking them needs the JWT's
-    # audience rule from the OIDC mode.
+    if request.token_type in OIDC_TOKEN_TYPES:
+        # The JWT's own aud and alg say whom it was issued for (OIDC mode).
+        return token_type == request.token_type and token_answers(token, request.audience, options)
     return False
 
 
@@ -107,7 +120,7 @@ def _exclusive_lock(lock_path: str, deadline: Deadline) -> Iterator[None]:
     """Hold `flock` on `lock_path` until the block ends; wait no longer than the deadline."""
     deadline.begin("waiting for another run that is writing the output file")
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(lock_path)), mode=FOLDER_MODE, exist_ok=True)
+        make_private_folders(os.path.dirname(os.path.abspath(lock_path)))
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
     except OSError as error:
         raise HelperError(

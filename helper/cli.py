@@ -49,6 +49,15 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
                         AssumeRole session name (default aws-wif-helper-EPOCH)
   --external-id ID      ExternalId the role's trust policy asks for
 
+OIDC mode (the config's subject_token_type is urn:ietf:params:oauth:token-type:jwt
+or ...:id_token; AWS STS GetWebIdentityToken issues the token; needs a region):
+  --jwt-audience AUD    the token's audience, repeatable (default: https: + the
+                        config's audience, what a provider without allowed
+                        audiences accepts)
+  --signing-algorithm A RS256 (default) or ES384
+  --token-lifetime SECONDS
+                        how long the token lives, 180-3600 (default 300)
+
 Commands:
   token                 print the response for --audience, for manual checks
 

@@ -15,7 +15,7 @@ import tempfile
 
 from helper.errors import ErrorCode, HelperError
 
-__all__ = ["remove_output_file", "write_output_file"]
+__all__ = ["make_private_folders", "remove_output_file", "write_output_file"]
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -25,7 +25,7 @@ def write_output_file(path: str, text: str) -> None:
     """Atomically replace `path` with `text`, mode 0600, creating its folder 0700."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(folder, mode=FOLDER_MODE, exist_ok=True)
+        make_private_folders(folder)
         if os.path.isdir(path):
             raise IsADirectoryError(path)
 
@@ -52,6 +52,19 @@ def write_output_file(path: str, text: str) -> None:
             "point output_file at a file in a folder this user can write, or remove it "
             "from the config.",
         ) from None
+
+
+def make_private_folders(folder: str) -> None:
+    """Create `folder` and any missing parent with mode 0700; leave existing ones alone.
+
+    `os.makedirs(mode=...)` gives the mode to the last folder only, so the
+    missing parents are created one by one.
+    """
+    parent = os.path.dirname(folder)
+    if parent != folder and not os.path.isdir(parent):
+        make_private_folders(parent)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, FOLDER_MODE)
 
 
 def remove_output_file(path: str) -> None:

@@ -18,7 +18,8 @@ Authorization header's `Credential=`, and a session key must come with its own
 `X-Amz-Security-Token`. (The signature itself is not recomputed here; the
 Google STS stand-in does that for the subject token.) Every issued key is an
 `AwsKey` kept in `issued`, so tests know which temporary key a source should
-sign with, and every call is kept in `calls`.
+sign with, and handed to each of `on_issue` (`google_sts.register`, so that
+the Google STS stand-in knows it as AWS would); every call is kept in `calls`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 import secrets
 import threading
 import urllib.parse
+from collections.abc import Callable
 from typing import Protocol
 from xml.sax.saxutils import escape
 
@@ -71,6 +73,7 @@ class AwsStsStandIn(MisbehavingStandIn):
         self._web_identity_tokens: dict[str, str] = {}  # token -> "valid" or "expired"
         self._issuers: list[_Issuer] = []
         self.issued: list[AwsKey] = []
+        self.on_issue: list[Callable[[AwsKey], None]] = []
         self.calls: list[StsCall] = []
         super().__init__()
 
@@ -195,6 +198,8 @@ class AwsStsStandIn(MisbehavingStandIn):
         with self._lock:
             self._known[key.access_key_id] = key
             self.issued.append(key)
+        for listener in self.on_issue:
+            listener(key)
 
         assert key.session_token is not None and key.expiration is not None
         return _xml_reply(

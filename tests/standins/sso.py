@@ -22,6 +22,7 @@ import json
 import secrets
 import threading
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.standins.aws_keys import AwsKey
@@ -46,6 +47,7 @@ class SsoStandIn(MisbehavingStandIn):
         self._access_tokens: set[str] = set()
         self._refresh_tokens: set[str] = set()
         self.issued: list[AwsKey] = []
+        self.on_issue: list[Callable[[AwsKey], None]] = []  # like AwsStsStandIn.on_issue
         self.refreshes = 0
         super().__init__()
 
@@ -116,6 +118,8 @@ class SsoStandIn(MisbehavingStandIn):
         )
         with self._lock:
             self.issued.append(key)
+        for listener in self.on_issue:
+            listener(key)
 
         assert key.expiration is not None
         credentials = {

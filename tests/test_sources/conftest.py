@@ -1,57 +1,30 @@
-"""Fixtures for the credential-source tests.
+"""Fixtures for the credential-source tests, on top of the shared ones in tests/conftest.py.
 
-* `sts`, `imds`, `container_agent`, `sso`: the AWS stand-ins on loopback.
-* `workload`: a private AWS set-up whose `run(*options)` starts the helper,
-  once per build: the frozen binary (dist/aws-wif-helper, skipped when not
-  built) and `python -m helper`.
+* `sts`, `imds`, `container_agent`, `sso`: the AWS stand-ins on loopback
+  (tests/standins/aws_sts.py, imds.py, container.py, sso.py).
+* `workload`: the shared `aws_env` with the helper build under test
+  (`helper_command`: the frozen binary and `python -m helper`); its
+  `run(*options)` runs the helper in protocol mode.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.harness import AwsEnvironment, HelperCommand
 from tests.standins.aws_sts import AwsStsStandIn
 from tests.standins.container import ContainerCredentialsStandIn
 from tests.standins.imds import InstanceMetadataStandIn
 from tests.standins.sso import SsoStandIn
 from tests.test_sources.workload import Workload
 
-REPO = Path(__file__).resolve().parents[2]
-FROZEN_HELPER = REPO / "dist" / "aws-wif-helper"
-
-
-@pytest.fixture(params=["frozen", "module"])
-def helper_argv(request: pytest.FixtureRequest) -> tuple[str, ...]:
-    """The helper as users get it (frozen) and as developers run it (module)."""
-    if request.param == "frozen":
-        if not FROZEN_HELPER.exists():
-            pytest.skip("dist/aws-wif-helper is not built; run `bash build/build.sh`")
-        return (str(FROZEN_HELPER),)
-    return (sys.executable, "-m", "helper")
-
 
 @pytest.fixture
-def workload(tmp_path: Path, helper_argv: tuple[str, ...]) -> Workload:
-    home, aws = tmp_path / "home", tmp_path / "aws"
-    home.mkdir()
-    aws.mkdir()
-    (aws / "config").write_text("")
-    (aws / "credentials").write_text("")
-
-    variables = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(aws / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    return Workload(tmp_path, helper_argv, variables)
+def workload(aws_env: AwsEnvironment, helper_command: HelperCommand) -> Workload:
+    # Shares aws_env's variables, so changes show in the real clients' runs too.
+    return Workload(aws_env.root, aws_env.variables, helper_command)
 
 
 @pytest.fixture

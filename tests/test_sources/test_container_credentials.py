@@ -55,6 +55,7 @@ def test_authorization_token_from_the_environment_is_sent(
     pod: Workload, container_agent: ContainerCredentialsStandIn
 ) -> None:
     del pod.variables["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]
+    assert container_agent.authorization_token is not None
     pod.set(AWS_CONTAINER_AUTHORIZATION_TOKEN=container_agent.authorization_token)
 
     result = pod.run(*GENEROUS_TIMEOUT)

@@ -1,9 +1,12 @@
 """A workload's AWS set-up and the helper it runs, for the credential-source tests.
 
-`Workload.run(*options)` starts the helper in protocol mode, as a Google
-client would, with an environment built from scratch: nothing comes from the
-machine, and the instance metadata service stays disabled unless a test
-points it at a stand-in with `point_at`.
+`Workload` is the shared `AwsEnvironment` (tests/harness.py: a temporary HOME,
+AWS files made for the test, the instance metadata service disabled) plus the
+helper build under test. `run(*options)` starts the helper in protocol mode as
+a Google client would and times its answer; `point_at(...)` sends botocore to
+the AWS stand-ins. `assert_signed_with` checks the subject token as AWS would
+(tests/standins/sigv4.py, through the Google STS stand-in's verifier), for
+exactly the key the source should have produced.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ import json
 import subprocess
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from tests.harness import AUDIENCE, AWS_TOKEN_TYPE, AwsEnvironment, HelperCommand, client_variables
 from tests.standins.aws_keys import AwsKey
 from tests.standins.aws_sts import AwsStsStandIn
 from tests.standins.container import ContainerCredentialsStandIn
+from tests.standins.google_sts import AwsTokenVerifier, ExchangeRequest, TokenRejected
 from tests.standins.imds import InstanceMetadataStandIn
 from tests.standins.misbehaving import MisbehavingStandIn, refused_url
 from tests.standins.sso import SsoStandIn
@@ -37,11 +42,6 @@ __all__ = [
     "make_trouble",
 ]
 
-AUDIENCE = (
-    "//iam.googleapis.com/projects/123456789012/locations/global"
-    "/workloadIdentityPools/aws-pool/providers/aws-provider"
-)
-AWS_TOKEN_TYPE = "urn:ietf:params:aws:token-type:aws4_request"
 # Long enough for a frozen run on a loaded machine; tests about time pass --timeout.
 GENEROUS_TIMEOUT = ("--timeout", "20")
 _PROCESS_TIMEOUT_SECONDS = 60
@@ -96,29 +96,10 @@ class HelperResult:
 
 
 @dataclasses.dataclass
-class Workload:
-    """A workload's AWS set-up, and the helper it runs."""
+class Workload(AwsEnvironment):
+    """A workload's AWS set-up (the shared `AwsEnvironment`), and the helper it runs."""
 
-    root: Path
-    helper: tuple[str, ...]
-    variables: dict[str, str]
-
-    @property
-    def home(self) -> Path:
-        return Path(self.variables["HOME"])
-
-    def set(self, **variables: str) -> None:
-        self.variables.update(variables)
-
-    def use_key(self, key: AwsKey) -> None:
-        """Give the helper `key` through AWS_ACCESS_KEY_ID and friends."""
-        self.variables.update(key.environment())
-
-    def write_config(self, text: str) -> None:
-        Path(self.variables["AWS_CONFIG_FILE"]).write_text(text)
-
-    def write_credentials(self, text: str) -> None:
-        Path(self.variables["AWS_SHARED_CREDENTIALS_FILE"]).write_text(text)
+    helper: HelperCommand
 
     def write_file(self, name: str, text: str) -> Path:
         path = self.root / name
@@ -152,7 +133,7 @@ class Workload:
         """How long the helper takes to start and exit here and now (`--version`)."""
         started = time.monotonic()
         subprocess.run(
-            [*self.helper, "--version"],
+            [*self.helper.argv, "--version"],
             env=self.variables,
             capture_output=True,
             timeout=_PROCESS_TIMEOUT_SECONDS,
@@ -177,9 +158,9 @@ class Workload:
         """Run the helper as a Google client would, with a clean environment."""
         started = time.monotonic()
         with subprocess.Popen(
-            [*self.helper, *options],
-            env={**self.variables, **_client_variables()},
-            cwd=self.root,
+            [*self.helper.argv, *options],
+            env=self.environ(client_variables()),
+            cwd=self.work_dir,
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -198,20 +179,26 @@ class Workload:
         return HelperResult(document, stderr, answered, seconds)
 
 
-def _client_variables() -> Mapping[str, str]:
-    return {
-        "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE": AUDIENCE,
-        "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE": AWS_TOKEN_TYPE,
-        "GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE": "0",
-    }
-
-
 def assert_signed_with(result: HelperResult, key: AwsKey) -> None:
-    """The token was signed with `key` (and carries its session token, if it has one)."""
+    """AWS would accept the token as signed by `key`, and no other key it knows of."""
     assert result.response["success"] is True, result.response
-    assert result.signing_key_id == key.access_key_id
-    assert result.token_headers().get("x-amz-security-token") == key.session_token
     assert result.stderr == b""
+    assert result.signing_key_id == key.access_key_id
+
+    verifier = AwsTokenVerifier()
+    verifier.register(key)
+    exchange = ExchangeRequest(
+        audience=AUDIENCE,
+        scope="",
+        subject_token_type=AWS_TOKEN_TYPE,
+        subject_token=result.response["id_token"],
+        fields={},
+    )
+    try:
+        identity = verifier(exchange)
+    except TokenRejected as rejected:
+        raise AssertionError(f"AWS would refuse the token: {rejected.reason}") from None
+    assert identity.subject == key.arn
 
 
 def assert_fails(result: HelperResult, code: str, *fragments: str) -> None:
