@@ -4,13 +4,15 @@ Service clients (STS for assume-role and web identity, the IAM Identity Center
 portal and its OIDC service) are made by botocore while the chain is walked.
 They all inherit from this session:
 
-* a default client config with a short connect timeout and at most
-  `SERVICE_ATTEMPTS` attempts (botocore's "standard" retries: throttling, 5xx
-  and connection errors are retried once, after a backoff under a second);
+* a default client config with a connect timeout of a quarter of what is
+  left (at most 1 s) and two attempts (botocore's "standard" retries:
+  throttling, 5xx and connection errors are retried once, after a backoff
+  under a second);
 * a `before-send` hook that gives every attempt a read timeout of what is left
-  of the deadline, and names it as the deadline's step, so that a hanging
-  endpoint is reported as, for example,
-  `calling STS AssumeRole for arn:aws:iam::111122223333:role/app at https://sts.eu-west-1.amazonaws.com/`.
+  of the deadline, and names the call within the deadline's step, so that a
+  hanging endpoint is reported as, for example, "... while fetching AWS
+  credentials from an assume-role profile (role_arn), calling STS AssumeRole
+  for arn:aws:iam::111122223333:role/app at https://sts.eu-west-1.amazonaws.com/".
 
 The metadata endpoints are not service clients; `helper.instance_metadata` and
 `helper.container_credentials` bound those.
@@ -27,9 +29,9 @@ from helper.deadline import Deadline
 from helper.options import HelperOptions
 from helper.redact import shown_url
 
-__all__ = ["SERVICE_ATTEMPTS", "connect_timeout_seconds", "open_session"]
+__all__ = ["connect_timeout_seconds", "open_session"]
 
-SERVICE_ATTEMPTS = 2
+_SERVICE_ATTEMPTS = 2
 _CONNECT_TIMEOUT_CAP_SECONDS = 1.0
 # A read timeout of zero would mean "no timeout" to urllib3.
 _MIN_READ_TIMEOUT_SECONDS = 0.05
@@ -38,13 +40,13 @@ _MIN_READ_TIMEOUT_SECONDS = 0.05
 _SERVICE_NAMES = {"sts": "STS", "sso": "the IAM Identity Center portal", "sso-oidc": "SSO OIDC"}
 
 
-def connect_timeout_seconds(deadline: Deadline, calls: int = 4) -> float:
-    """A connect timeout that lets `calls` connections fail before the deadline; at most 1 s.
+def connect_timeout_seconds(deadline: Deadline) -> float:
+    """A quarter of what is left of the deadline, at most 1 s.
 
-    A healthy endpoint connects in milliseconds; an endpoint that does not
-    should leave time for the rest of the run and for a useful answer.
+    A healthy endpoint connects in milliseconds; one that does not should
+    leave time for a retry, the rest of the run and a useful answer.
     """
-    return min(_CONNECT_TIMEOUT_CAP_SECONDS, deadline.remaining_seconds() / calls)
+    return min(_CONNECT_TIMEOUT_CAP_SECONDS, deadline.remaining_seconds() / 4)
 
 
 def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session.Session:
@@ -54,7 +56,7 @@ def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session
         botocore.config.Config(
             connect_timeout=connect_timeout_seconds(deadline),
             read_timeout=max(_MIN_READ_TIMEOUT_SECONDS, deadline.remaining_seconds()),
-            retries={"total_max_attempts": SERVICE_ATTEMPTS, "mode": "standard"},
+            retries={"total_max_attempts": _SERVICE_ATTEMPTS, "mode": "standard"},
         )
     )
 
@@ -65,7 +67,7 @@ def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session
 
 
 class _ServiceCallSteps:
-    """Names each service call as the deadline's step and bounds its read timeout."""
+    """Names each service call within the deadline's step, and bounds its read timeout."""
 
     def __init__(self, deadline: Deadline) -> None:
         self._deadline = deadline
@@ -80,7 +82,7 @@ class _ServiceCallSteps:
         # event_name is "before-send.SERVICE.OPERATION".
         _event, service, operation = event_name.split(".", 2)
         role = f" for {self._role_arn}" if self._role_arn and "Role" in operation else ""
-        self._deadline.begin(
+        self._deadline.calling(
             f"calling {_SERVICE_NAMES.get(service, service)} {operation}{role} "
             f"at {shown_url(request.url)}"
         )

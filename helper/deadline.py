@@ -42,14 +42,25 @@ class Deadline:
     def __init__(self, seconds: float, already_spent_seconds: float = 0.0) -> None:
         self.total_seconds = seconds
         self._end = time.monotonic() + seconds - already_spent_seconds
-        self.step = "starting the helper"
+        self._step = "starting the helper"
+        self._call: str | None = None
+
+    @property
+    def step(self) -> str:
+        """The step now running and the network call it is making, as a message names them."""
+        return f"{self._step}, {self._call}" if self._call else self._step
 
     def remaining_seconds(self) -> float:
         return max(0.0, self._end - time.monotonic())
 
     def begin(self, step: str) -> None:
         """Name the step now running, for the message if the deadline passes."""
-        self.step = step
+        self._step = step
+        self._call = None
+
+    def calling(self, call: str) -> None:
+        """Name the network call the step is making now (`calling STS AssumeRole at URL`)."""
+        self._call = call
 
     def exceeded_error(self) -> HelperError:
         return HelperError(

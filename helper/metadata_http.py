@@ -4,7 +4,7 @@ botocore's metadata fetchers retry, fall back and finally report little more
 than "no credentials" or "error retrieving metadata". The helper needs to say
 which endpoint failed and how, so its fetchers send through a
 `RecordingHttpSession`: botocore's own HTTP session with timeouts from the
-deadline, that names each request as the deadline's step and keeps the
+deadline, that names each request within the deadline's step and keeps the
 outcome of the last one. Each request's read timeout is worked out when it is
 sent, from what is left of the deadline then.
 """
@@ -74,7 +74,7 @@ class RecordingHttpSession:
 
     def send(self, request: Any) -> Any:
         url = shown_url(request.url)
-        self._deadline.begin(f"asking {self.endpoint_name} at {url}")
+        self._deadline.calling(f"asking {self.endpoint_name} at {url}")
         read_timeout = max(_MIN_READ_TIMEOUT_SECONDS, self._read_timeout_seconds())
         request.context["read_timeout"] = read_timeout
         try:

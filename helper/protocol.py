@@ -52,7 +52,8 @@ def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
     """Answer the client on stdout and exit 0, whatever happens."""
     stdout = _detach_standard_streams()
     try:
-        response = answer(argv, os.environ)
+        # The client's clock started when it spawned this process.
+        response = answer(argv, os.environ, seconds_since_process_start())
     except BaseException:  # the client must get a response, never a traceback
         response = failure(_internal_error())
 
@@ -63,8 +64,13 @@ def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
     os._exit(0)
 
 
-def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
-    """The response for one client request; failures become failure responses."""
+def answer(
+    argv: Sequence[str], environ: Mapping[str, str], already_spent_seconds: float = 0.0
+) -> Response:
+    """The response for one client request; failures become failure responses.
+
+    `already_spent_seconds` of the --timeout went before this call (the process's start-up).
+    """
     try:
         options = parse_helper_options(argv)
         request = read_request(environ)
@@ -74,7 +80,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
                 remove_output_file(request.output_file)
             return revoked()
 
-        deadline = Deadline(options.timeout_seconds, seconds_since_process_start())
+        deadline = Deadline(options.timeout_seconds, already_spent_seconds)
         return run_before_deadline(
             lambda: reuse_or_make(
                 request,

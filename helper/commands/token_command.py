@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from helper.audience import check_audience
 from helper.aws_errors import translate
-from helper.deadline import Deadline, run_before_deadline, seconds_since_process_start
+from helper.deadline import Deadline, run_before_deadline
 from helper.errors import HelperError
 from helper.options import add_helper_options, new_parser, options_from_namespace
 from helper.protocol import make_token_response
@@ -38,7 +38,7 @@ def run(argv: Sequence[str]) -> int:
             impersonated_email=None,
             revoke=False,
         )
-        deadline = Deadline(options.timeout_seconds, seconds_since_process_start())
+        deadline = Deadline(options.timeout_seconds)
         response = run_before_deadline(
             lambda: make_token_response(request, options, deadline, os.environ), deadline
         )
