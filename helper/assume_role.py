@@ -45,7 +45,7 @@ def assume_role(
     """Assume `options.role_arn` with `base` credentials; return the role's temporary keys."""
     assert options.role_arn is not None
     caller = f"{shorten(base.access_key)} from {base.source_name}"
-    deadline.begin(f"assuming the role of --role-arn as {caller}")
+    deadline.begin("assuming the role of --role-arn")
 
     # Without a region, botocore's default STS endpoint is the global one.
     client = session.create_client(
