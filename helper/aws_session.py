@@ -33,8 +33,6 @@ __all__ = ["connect_timeout_seconds", "open_session"]
 
 _SERVICE_ATTEMPTS = 2
 _CONNECT_TIMEOUT_CAP_SECONDS = 1.0
-# A read timeout of zero would mean "no timeout" to urllib3.
-_MIN_READ_TIMEOUT_SECONDS = 0.05
 
 # How a person calls the services botocore talks to while finding credentials.
 _SERVICE_NAMES = {"sts": "STS", "sso": "the IAM Identity Center portal", "sso-oidc": "SSO OIDC"}
@@ -46,7 +44,7 @@ def connect_timeout_seconds(deadline: Deadline) -> float:
     A healthy endpoint connects in milliseconds; one that does not should
     leave time for a retry, the rest of the run and a useful answer.
     """
-    return min(_CONNECT_TIMEOUT_CAP_SECONDS, deadline.remaining_seconds() / 4)
+    return deadline.timeout_seconds(share=1 / 4, cap_seconds=_CONNECT_TIMEOUT_CAP_SECONDS)
 
 
 def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session.Session:
@@ -55,7 +53,7 @@ def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session
     session.set_default_client_config(
         botocore.config.Config(
             connect_timeout=connect_timeout_seconds(deadline),
-            read_timeout=max(_MIN_READ_TIMEOUT_SECONDS, deadline.remaining_seconds()),
+            read_timeout=deadline.timeout_seconds(),
             retries={"total_max_attempts": _SERVICE_ATTEMPTS, "mode": "standard"},
         )
     )
@@ -86,6 +84,4 @@ class _ServiceCallSteps:
             f"calling {_SERVICE_NAMES.get(service, service)} {operation}{role} "
             f"at {shown_url(request.url)}"
         )
-        request.context["read_timeout"] = max(
-            _MIN_READ_TIMEOUT_SECONDS, self._deadline.remaining_seconds()
-        )
+        request.context["read_timeout"] = self._deadline.timeout_seconds()

@@ -39,7 +39,7 @@ class ContainerCredentialsFetcher(botocore.utils.ContainerMetadataFetcher):  # t
 
     def __init__(self, deadline: Deadline) -> None:
         def read_timeout() -> float:
-            return deadline.remaining_seconds() / _ATTEMPTS - _PAUSE_BETWEEN_ATTEMPTS_SECONDS
+            return deadline.timeout_seconds(1 / _ATTEMPTS)
 
         self.http = RecordingHttpSession(
             ENDPOINT_NAME, deadline, connect_timeout_seconds(deadline), read_timeout

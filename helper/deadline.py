@@ -34,6 +34,7 @@ T = TypeVar("T")
 
 # Kept back from the deadline for writing the answer after the work stops.
 _ANSWER_RESERVE_SECONDS = 0.1
+_MIN_TIMEOUT_SECONDS = 0.05
 
 
 class Deadline:
@@ -52,6 +53,17 @@ class Deadline:
 
     def remaining_seconds(self) -> float:
         return max(0.0, self._end - time.monotonic())
+
+    def timeout_seconds(self, share: float = 1.0, cap_seconds: float | None = None) -> float:
+        """A timeout for one network wait: `share` of what is left, at most `cap_seconds`.
+
+        Never below 50 ms: a zero timeout would make a socket library fail at
+        once or, worse, wait without limit.
+        """
+        seconds = self.remaining_seconds() * share
+        if cap_seconds is not None:
+            seconds = min(seconds, cap_seconds)
+        return max(_MIN_TIMEOUT_SECONDS, seconds)
 
     def begin(self, step: str) -> None:
         """Name the step now running, for the message if the deadline passes."""

@@ -45,7 +45,7 @@ class InstanceMetadataFetcher(botocore.utils.InstanceMetadataFetcher):  # type: 
 
     def __init__(self, base_url: str, v1_disabled: bool, deadline: Deadline) -> None:
         def request_timeout() -> float:
-            return min(_TIMEOUT_CAP_SECONDS, deadline.remaining_seconds() / _REQUESTS_PER_FETCH)
+            return deadline.timeout_seconds(1 / _REQUESTS_PER_FETCH, _TIMEOUT_CAP_SECONDS)
 
         super().__init__(
             num_attempts=_ATTEMPTS,

@@ -24,9 +24,6 @@ from helper.redact import shown_url
 
 __all__ = ["Outcome", "RecordingHttpSession"]
 
-# A read timeout of zero would mean "no timeout" to urllib3.
-_MIN_READ_TIMEOUT_SECONDS = 0.05
-
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
@@ -75,7 +72,7 @@ class RecordingHttpSession:
     def send(self, request: Any) -> Any:
         url = shown_url(request.url)
         self._deadline.calling(f"asking {self.endpoint_name} at {url}")
-        read_timeout = max(_MIN_READ_TIMEOUT_SECONDS, self._read_timeout_seconds())
+        read_timeout = self._read_timeout_seconds()
         request.context["read_timeout"] = read_timeout
         try:
             response = self._inner.send(request)
