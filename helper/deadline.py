@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from helper import log
 from helper.errors import ErrorCode, HelperError
 
 __all__ = ["Deadline", "run_before_deadline"]
@@ -36,8 +37,9 @@ class Deadline:
         return max(0.0, self._end - time.monotonic())
 
     def begin(self, step: str) -> None:
-        """Name the step now running, for the message if the deadline passes."""
+        """Name the step now running, for the message if the deadline passes and the log."""
         self.step = step
+        log.step(step)
 
     def exceeded_error(self) -> HelperError:
         return HelperError(

@@ -75,6 +75,12 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"deadline for the whole run (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
+    # Read before parsing by `helper.log.requested_path`, so bad options are logged too.
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="append one line per step of each run to PATH (or set AWS_WIF_HELPER_LOG_FILE)",
+    )
 
 
 def new_parser(prog: str, description: str) -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from helper import log
 from helper.aws_errors import translate
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
 from helper.cache import reuse_or_make
@@ -37,11 +38,14 @@ __all__ = ["answer", "make_token_response", "run_protocol_mode"]
 def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
     """Answer the client on stdout and exit 0, whatever happens."""
     stdout = _detach_standard_streams()
+    log.start_run(argv, os.environ)
     try:
         response = answer(argv, os.environ)
-    except BaseException:  # the client must get a response, never a traceback
+    except BaseException as error:  # the client must get a response, never a traceback
+        log.error(error, "answering the client")
         response = failure(_internal_error())
 
+    log.outcome(response)
     os.write(stdout, render(response).encode("ascii"))
     # Worker threads abandoned at the deadline must not delay the exit.
     os._exit(0)
@@ -69,7 +73,8 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
         )
     except HelperError as error:
         return failure(error)
-    except Exception:
+    except Exception as error:
+        log.error(error, "answering the client")
         return failure(_internal_error())
 
 
@@ -83,6 +88,7 @@ def make_token_response(
     try:
         return _make_aws_token_response(request, options, deadline, environ)
     except Exception as error:
+        log.error(error, deadline.step)
         raise translate(error, deadline.step) from None
 
 
@@ -96,12 +102,15 @@ def _make_aws_token_response(
     session = open_session(options, deadline)
     region = resolve_region(session, options, environ)
     endpoint = choose_sts_endpoint(region, options.sts_endpoint)
+    log.record("endpoint", f"{endpoint.url}, signed for {endpoint.signing_region}")
 
     credentials = resolve_credentials(session, deadline)
+    log.credentials(credentials)
     left = usable_seconds(credentials.expiry, _now())
     if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
         # A fresh session skips botocore's in-memory reuse and asks the source again.
         credentials = resolve_credentials(open_session(options, deadline), deadline)
+        log.credentials(credentials)
 
     deadline.begin("signing the GetCallerIdentity request")
     signed = sign_get_caller_identity(credentials, request.audience, endpoint)
