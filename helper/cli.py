@@ -2,6 +2,8 @@
 
     aws-wif-helper [OPTIONS]                 run by a Google client (protocol mode)
     aws-wif-helper token --audience A [...]  print a response by hand
+    aws-wif-helper create-config [...]       write a credential config that runs this helper
+    aws-wif-helper doctor [...]              check a set-up and say what to fix
     aws-wif-helper --help | --version
 
 Protocol mode is chosen when any `GOOGLE_EXTERNAL_ACCOUNT_*` variable is set;
@@ -24,7 +26,11 @@ __all__ = ["main"]
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
-       aws-wif-helper token --audience AUDIENCE [options above]
+       aws-wif-helper token --audience AUDIENCE [--mode aws|oidc] [--decode]
+                            [options above]
+       aws-wif-helper create-config (--audience AUDIENCE | --project-number N
+                            --pool ID --provider ID) [...] [-o FILE] [-- OPTIONS]
+       aws-wif-helper doctor [--config FILE] [--online] [--exchange] [--json]
        aws-wif-helper --help | --version
 
 Google auth libraries run this helper from a credential config
@@ -42,15 +48,35 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
                         (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)
   --sts-endpoint MODE   auto (regional when a region is known), regional, global
   --timeout SECONDS     deadline for the whole run (default 3)
+  --log-file PATH       append one line per step of each run to PATH (also:
+                        AWS_WIF_HELPER_LOG_FILE); never holds a secret
 
-Commands:
-  token                 print the response for --audience, for manual checks
+Commands (each has --help):
+  create-config         write a credential config whose command runs this helper
+  doctor                check AWS credentials, a config and its command, and
+                        say what to fix; --exchange tries the real token exchange
+  token                 print the response for --audience, for manual checks;
+                        --decode shows the subject token with secrets shortened
 
 The clients run executables only with GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
 """
 )
 
-_COMMANDS = {"token": token_command.run}
+
+def _create_config(argv: Sequence[str]) -> int:
+    # Imported on use: protocol mode should not pay for the commands' imports.
+    from helper.commands import create_config
+
+    return create_config.run(argv)
+
+
+def _doctor(argv: Sequence[str]) -> int:
+    from helper.commands import doctor
+
+    return doctor.run(argv)
+
+
+_COMMANDS = {"token": token_command.run, "create-config": _create_config, "doctor": _doctor}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
