@@ -74,7 +74,7 @@ OIDC_TOKEN_TYPES = (JWT_TOKEN_TYPE, ID_TOKEN_TYPE)
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 _AUDIENCE_PARTS = re.compile(
-    r"(?:https:)?//iam\.(?P<universe>[^/]+)/projects/(?P<project>[0-9]+)/locations/"
+    r"(?:https:)?//iam\.(?P<universe>[^/]+)/projects/(?P<project>[^/]+)/locations/"
     r"(?P<location>[^/]+)/workloadIdentityPools/(?P<pool>[^/]+)/providers/(?P<provider>[^/]+)"
 )
 _CACHE_FOLDER_NAME = "aws-wif-helper"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -50,6 +51,9 @@ from helper.request import AUDIENCE_VARIABLE, TOKEN_TYPE_VARIABLE, read_request
 __all__ = ["ConfigError", "helper_invocation", "make_config", "run"]
 
 PROG = "aws-wif-helper create-config"
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*")
+_PLACEHOLDER_PROJECT = re.compile(r"projects/[A-Z][A-Z0-9_]*(?=/)")
+_PLACEHOLDER_SEGMENT = re.compile(r"(?<=/)[A-Z][A-Z0-9_]*(?=/|$)")
 _EMAIL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.@")
 _PYTHON_LOADER_NOTE = (
     "subject_token_type is the AWS type (--mode aws): Node, Go and Java clients run the "
@@ -114,6 +118,11 @@ def make_config(
     _check_mode_is_built_in(audience, namespace.mode)
     if namespace.mode == "aws":
         warnings.append(_PYTHON_LOADER_NOTE)
+    if _with_placeholders_filled(audience) != audience:
+        warnings.append(
+            "The provider is named with placeholders; replace them with the real project "
+            "number, pool and provider IDs before use."
+        )
 
     timeout_millis = _timeout_millis(namespace.timeout_millis)
     _check_helper_options(helper_options, timeout_millis)
@@ -243,7 +252,9 @@ def _audience(namespace: argparse.Namespace) -> tuple[str, str]:
                 f"audience, which is in {universe}; drop one of them."
             )
     elif all(parts):
-        if not namespace.project_number.isdigit():
+        if not namespace.project_number.isdigit() and not _PLACEHOLDER.fullmatch(
+            namespace.project_number
+        ):
             raise ConfigError(
                 "--project-number takes the project's number (digits, as shown by "
                 "`gcloud projects describe PROJECT_ID --format='value(projectNumber)'`), "
@@ -265,15 +276,31 @@ def _audience(namespace: argparse.Namespace) -> tuple[str, str]:
         )
 
     try:
-        return check_audience(audience), universe
+        check_audience(_with_placeholders_filled(audience))
     except HelperError as error:
         raise ConfigError(error.message) from None
+    return audience, universe
+
+
+def _with_placeholders_filled(audience: str) -> str:
+    """The audience with placeholder IDs (PROJECT_NUMBER, POOL_ID, ...) made valid.
+
+    Placeholders are accepted so that documentation examples come from this
+    command; `make_config` warns when any is left.
+    """
+    filled = _PLACEHOLDER_PROJECT.sub("projects/1", audience)
+    return _PLACEHOLDER_SEGMENT.sub("placeholder", filled)
 
 
 def _check_mode_is_built_in(audience: str, mode: str) -> None:
     """Ask the protocol code itself whether this build answers the mode's token type."""
     try:
-        read_request({AUDIENCE_VARIABLE: audience, TOKEN_TYPE_VARIABLE: MODES[mode]})
+        read_request(
+            {
+                AUDIENCE_VARIABLE: _with_placeholders_filled(audience),
+                TOKEN_TYPE_VARIABLE: MODES[mode],
+            }
+        )
     except HelperError as error:
         raise ConfigError(f"--mode {mode} cannot work with this helper: {error.message}") from None
 
