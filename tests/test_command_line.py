@@ -29,7 +29,13 @@ def test_plain_command_is_split_the_same_by_every_client() -> None:
     splits = split_all("/usr/local/bin/aws-wif-helper --profile dev --region eu-west-1")
 
     assert splits.agree
-    assert splits.go == ["/usr/local/bin/aws-wif-helper", "--profile", "dev", "--region", "eu-west-1"]
+    assert splits.go == [
+        "/usr/local/bin/aws-wif-helper",
+        "--profile",
+        "dev",
+        "--region",
+        "eu-west-1",
+    ]
 
 
 def test_double_quoted_path_with_a_space_is_one_argument_for_python_and_node_only() -> None:
