@@ -244,6 +244,11 @@ BROKEN: list[tuple[str, Breakage, str]] = [
         ),
         "aws.endpoint",
     ),
+    (
+        "OIDC mode without a region",
+        lambda c, t, e: c.update(subject_token_type="urn:ietf:params:oauth:token-type:jwt"),
+        "aws.endpoint",
+    ),
 ]
 
 

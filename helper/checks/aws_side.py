@@ -38,9 +38,13 @@ _ENDPOINT_OVERRIDES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 
 
 def check_aws(
-    report: Report, options: HelperOptions, environ: Mapping[str, str], online: bool
+    report: Report,
+    options: HelperOptions,
+    environ: Mapping[str, str],
+    online: bool,
+    mode: str = "aws",
 ) -> AwsCredentials | None:
-    """Add the aws.* checks; return the credentials found, if any."""
+    """Add the aws.* checks for `mode` (aws or oidc); return the credentials found, if any."""
     deadline = Deadline(options.timeout_seconds)
     try:
         session = open_session(options, deadline)
@@ -50,7 +54,7 @@ def check_aws(
         report.fail("aws.source", "The AWS configuration cannot be read.", failure.message)
         return None
 
-    endpoint = _check_endpoint(report, region, options, environ)
+    endpoint = _check_endpoint(report, region, options, environ, mode)
     credentials = _check_source(report, session, deadline, environ)
     if credentials is None:
         return None
@@ -111,13 +115,27 @@ def describe_source(
 
 
 def _check_endpoint(
-    report: Report, region: str | None, options: HelperOptions, environ: Mapping[str, str]
+    report: Report,
+    region: str | None,
+    options: HelperOptions,
+    environ: Mapping[str, str],
+    mode: str,
 ) -> StsEndpoint | None:
     try:
         endpoint = choose_sts_endpoint(region, options.sts_endpoint)
     except HelperError as error:
         report.fail("aws.endpoint", "No STS endpoint can be chosen.", error.message)
         return None
+
+    if mode == "oidc" and (region is None or options.sts_endpoint == "global"):
+        report.fail(
+            "aws.endpoint",
+            "OIDC mode asks a regional STS endpoint for the token (the global one does not "
+            f"issue them), but the helper would use {endpoint.url}.",
+            "Add --region REGION to the config's command (or set AWS_REGION where the "
+            "workload runs), and do not use --sts-endpoint global.",
+        )
+        return endpoint
 
     origin = _region_origin(options, environ, region)
     override = next((name for name in _ENDPOINT_OVERRIDES if environ.get(name)), None)

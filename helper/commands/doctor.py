@@ -23,6 +23,7 @@ from helper.checks.config_side import LoadedConfig, check_config, load_config
 from helper.checks.exchange import check_exchange
 from helper.checks.output_file_side import check_output_file
 from helper.checks.report import Report
+from helper.credential_config import mode_of_token_type
 from helper.errors import HelperError
 from helper.options import HelperOptions, add_helper_options, options_from_namespace
 
@@ -83,7 +84,8 @@ def diagnose(
         facts = check_command(report, config, environ)
         check_config(report, config, getattr(facts.options, "mode", None))
 
-    check_aws(report, facts.options or own_options, environ, online)
+    mode = mode_of_token_type(config.subject_token_type) if config else None
+    check_aws(report, facts.options or own_options, environ, online, mode or "aws")
     if config is None:
         return report
 
