@@ -21,6 +21,7 @@ change a response.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import threading
@@ -75,6 +76,10 @@ class _StepLog:
         self._secrets: list[str] = []
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(OSError):
+            os.close(self._descriptor)
+
     def forget(self, secrets: Sequence[str | None]) -> None:
         with self._lock:
             self._secrets.extend(secret for secret in secrets if secret)
@@ -112,8 +117,10 @@ def requested_path(argv: Sequence[str], environ: Mapping[str, str]) -> str | Non
 def start(path: str | None, description: str) -> bool:
     """Open `path` for this run and log a `start` line; False (and silence) if it cannot be."""
     global _current
-    if not path:
+    if _current is not None:
+        _current.close()
         _current = None
+    if not path:
         return False
 
     try:
@@ -123,7 +130,6 @@ def start(path: str | None, description: str) -> bool:
             _FILE_MODE,
         )
     except OSError:
-        _current = None
         return False
 
     _current = _StepLog(descriptor)
