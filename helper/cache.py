@@ -30,7 +30,7 @@ from helper import log
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
-from helper.output_file import FILE_MODE, FOLDER_MODE, write_output_file
+from helper.output_file import FILE_MODE, make_private_folders, write_output_file
 from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
 from helper.response import Response, render
 
@@ -109,7 +109,7 @@ def _exclusive_lock(lock_path: str, deadline: Deadline) -> Iterator[None]:
     """Hold `flock` on `lock_path` until the block ends; wait no longer than the deadline."""
     deadline.begin("waiting for another run that is writing the output file")
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(lock_path)), mode=FOLDER_MODE, exist_ok=True)
+        make_private_folders(os.path.dirname(os.path.abspath(lock_path)))
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
     except OSError as error:
         raise HelperError(

@@ -15,7 +15,7 @@ import tempfile
 
 from helper.errors import ErrorCode, HelperError
 
-__all__ = ["remove_output_file", "replace_file", "write_output_file"]
+__all__ = ["make_private_folders", "remove_output_file", "replace_file", "write_output_file"]
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -35,12 +35,12 @@ def write_output_file(path: str, text: str) -> None:
 
 
 def replace_file(path: str, text: str) -> None:
-    """Atomically replace `path` with ASCII `text`, mode 0600, creating its folder 0700.
+    """Atomically replace `path` with ASCII `text`, mode 0600, creating its folders 0700.
 
     Raises OSError; also used for the credential config `create-config` writes.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, mode=FOLDER_MODE, exist_ok=True)
+    make_private_folders(folder)
     if os.path.isdir(path):
         raise IsADirectoryError(path)
 
@@ -58,6 +58,19 @@ def replace_file(path: str, text: str) -> None:
         raise
 
     _sync_folder(folder)
+
+
+def make_private_folders(folder: str) -> None:
+    """Create `folder` and any missing parent with mode 0700; leave existing ones alone.
+
+    `os.makedirs(mode=...)` gives the mode to the last folder only, so the
+    missing parents are created one by one.
+    """
+    parent = os.path.dirname(folder)
+    if parent != folder and not os.path.isdir(parent):
+        make_private_folders(parent)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, FOLDER_MODE)
 
 
 def remove_output_file(path: str) -> None:

@@ -31,6 +31,10 @@ class Reply:
 
 Handler = Callable[[Request], Reply]
 
+# How often the serving thread looks for `close()`; the default half second
+# would add that much to every test that starts a stand-in.
+_POLL_SECONDS = 0.02
+
 
 class _RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -78,13 +82,15 @@ class StandInServer:
 
     def __init__(self, handler: Handler) -> None:
         self._server = _Server(handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(_POLL_SECONDS,), daemon=True
+        )
         self._thread.start()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def requests(self) -> list[Request]:

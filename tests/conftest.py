@@ -1,0 +1,141 @@
+"""Shared fixtures: the stand-ins, the two helper builds, the two real clients.
+
+Fixtures, by what a test needs:
+
+* `aws_env` (automatic): an isolated AWS set-up; the test process's own
+  environment is stripped of AWS_* and GOOGLE_* variables for every test.
+* `google_sts`: the Google STS and impersonation stand-in, with
+  `LONG_TERM_KEY` and `SESSION_KEY` registered.
+* `helper_command`: the helper to run, once as the frozen binary
+  (dist/aws-wif-helper) and once as `python -m helper`.
+* `run_helper(env, args)`: run it in protocol mode and check stderr is empty.
+* `run_counter`: a wrapper command that counts how often a client ran the helper.
+* `make_config(command, ...)`: a credential config pointing at `google_sts`.
+* `client`: a real client ("python" google-auth, "node" google-auth-library)
+  whose `get_token(config)` runs in a fresh process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import (
+    FROZEN_HELPER,
+    AwsEnvironment,
+    Client,
+    HelperCommand,
+    HelperRun,
+    MakeConfig,
+    RunCounter,
+    RunHelper,
+    frozen_helper,
+    memory_backed_temp_root,
+    missing,
+    module_helper,
+    node_client_installed,
+    write_credential_config,
+)
+from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY
+from tests.standins.google_sts import GoogleStsStandIn
+
+
+def pytest_report_header() -> list[str]:
+    if not FROZEN_HELPER.exists():
+        return [f"frozen helper: {FROZEN_HELPER} is missing; its tests are skipped"]
+    built = datetime.datetime.fromtimestamp(FROZEN_HELPER.stat().st_mtime)
+    return [f"frozen helper: {FROZEN_HELPER} (built {built:%Y-%m-%d %H:%M:%S})"]
+
+
+@pytest.fixture(scope="session")
+def process_tmpdir() -> Iterator[Path | None]:
+    """A TMPDIR in memory for the processes the tests start, when the machine has one."""
+    root = memory_backed_temp_root()
+    if root is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="aws-wif-helper-tests-", dir=root))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def aws_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_tmpdir: Path | None
+) -> AwsEnvironment:
+    """An isolated AWS set-up, also applied to this process for in-process tests."""
+    environment = AwsEnvironment.create(tmp_path / "aws-env", tmpdir=process_tmpdir)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "GOOGLE_")):
+            monkeypatch.delenv(name)
+    for name, value in environment.variables.items():
+        if name.startswith("AWS_") or name == "HOME":
+            monkeypatch.setenv(name, value)
+    return environment
+
+
+@pytest.fixture
+def google_sts() -> Iterator[GoogleStsStandIn]:
+    standin = GoogleStsStandIn()
+    standin.register(LONG_TERM_KEY, SESSION_KEY)
+    yield standin
+    standin.close()
+
+
+@pytest.fixture(params=["frozen", "module"])
+def helper_command(request: pytest.FixtureRequest) -> HelperCommand:
+    """The helper as users get it (frozen) and as developers run it (module)."""
+    if request.param == "frozen":
+        if not FROZEN_HELPER.exists():
+            missing(
+                f"{FROZEN_HELPER.relative_to(FROZEN_HELPER.parents[1])} is not built; "
+                "run `bash build/build.sh` (`make test` builds it first)"
+            )
+        return frozen_helper()
+    return module_helper()
+
+
+@pytest.fixture
+def run_helper(helper_command: HelperCommand, aws_env: AwsEnvironment) -> RunHelper:
+    """Run the helper in protocol mode; fail the test if it writes anything on stderr."""
+
+    def run(env: Mapping[str, str], args: Sequence[str] = ()) -> HelperRun:
+        result = helper_command.run(env, args, cwd=aws_env.work_dir)
+        assert result.stderr == b"", f"the helper wrote on stderr: {result.stderr!r}"
+        return result
+
+    return run
+
+
+@pytest.fixture
+def run_counter(helper_command: HelperCommand, tmp_path: Path) -> RunCounter:
+    return RunCounter.create(tmp_path / "counter", helper_command)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, google_sts: GoogleStsStandIn) -> MakeConfig:
+    """Write a credential config for `command`, sending clients to the STS stand-in.
+
+    Keyword arguments are those of `tests.harness.write_credential_config`;
+    `name` picks the file name when a test needs more than one config.
+    """
+
+    def make(command: str, *, name: str = "credential-config.json", **options: Any) -> Path:
+        options.setdefault("token_url", google_sts.token_url)
+        return write_credential_config(tmp_path / "configs" / name, command=command, **options)
+
+    return make
+
+
+@pytest.fixture(params=["python", "node"])
+def client(request: pytest.FixtureRequest, aws_env: AwsEnvironment) -> Client:
+    if request.param == "node" and not node_client_installed():
+        missing("the Node client is not installed; run `make node`")
+    return Client(request.param, aws_env)
