@@ -13,8 +13,7 @@ import pytest
 
 from helper.command_line import split_go, split_node, split_python
 from helper.commands import create_config
-from tests.conftest import Client
-from tests.harness import REPO, AwsEnvironment, HelperCommand
+from tests.harness import REPO, AwsEnvironment, Client, HelperCommand
 from tests.standins.aws_keys import LONG_TERM_KEY
 from tests.standins.google_sts import GoogleStsStandIn
 

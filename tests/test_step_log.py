@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunHelper
-from tests.harness import AUDIENCE, AwsEnvironment, HelperCommand, client_variables
+from tests.harness import AUDIENCE, AwsEnvironment, HelperCommand, RunHelper, client_variables
 from tests.standins.aws_keys import SESSION_KEY, AwsKey
 
 LOG_VARIABLE = "AWS_WIF_HELPER_LOG_FILE"
