@@ -181,12 +181,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     provider = parser.add_argument_group("the workload identity pool provider")
     provider.add_argument("--audience", help="the provider's full name (//iam.googleapis.com/...)")
-    provider.add_argument("--project-number", help="the provider's project number")
-    provider.add_argument("--pool", help="the workload identity pool ID")
-    provider.add_argument("--provider", help="the provider ID")
-    provider.add_argument("--location", default="global", help="the pool's location (global)")
+    provider.add_argument("--project-number", metavar="N", help="the provider's project number")
+    provider.add_argument("--pool", metavar="ID", help="the workload identity pool ID")
+    provider.add_argument("--provider", metavar="ID", help="the provider ID")
     provider.add_argument(
-        "--universe-domain", help=f"the Google universe ({DEFAULT_UNIVERSE_DOMAIN})"
+        "--location", default="global", metavar="LOCATION", help="the pool's location (global)"
+    )
+    provider.add_argument(
+        "--universe-domain",
+        metavar="DOMAIN",
+        help=f"the Google universe ({DEFAULT_UNIVERSE_DOMAIN})",
     )
 
     token = parser.add_argument_group("the token")

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from helper import log
 from helper.checks.aws_side import check_aws
 from helper.checks.command_side import CommandFacts, check_command
 from helper.checks.config_side import LoadedConfig, check_config, load_config
@@ -53,6 +54,9 @@ def run(argv: Sequence[str]) -> int:
     except HelperError as error:
         print(f"{PROG}: {error.message}", file=sys.stderr)
         return 2
+
+    # Without a config, --log-file records the steps of doctor's own AWS look-up.
+    log.start(namespace.log_file, f"aws-wif-helper doctor; options: {' '.join(argv)}")
 
     report = diagnose(
         config_path,
