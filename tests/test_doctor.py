@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -575,3 +576,19 @@ def test_world_writable_program_fails(doctor_env: AwsEnvironment, tmp_path: Path
 
     assert report.status_of("command.program") is Status.FAIL
     assert stat.S_IMODE(program.stat().st_mode) == 0o777
+
+
+def test_online_check_calls_only_the_endpoint_in_aws_endpoint_url_sts(
+    doctor_env: AwsEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
+
+    report = _doctor(tmp_path, None, online=True)
+
+    check = next(c for c in report.checks if c.name == "aws.caller")
+    assert check.status is Status.FAIL
+    assert "AWS_UNREACHABLE" in check.detail
+    assert f"127.0.0.1:{port}" in report.as_text("")
