@@ -28,6 +28,13 @@ _THROTTLING_CODES = {
     "SlowDown",
 }
 
+# STS GetWebIdentityToken (OIDC mode) has failures of its own, each with its own fix.
+_WEB_IDENTITY_OPERATION = "GetWebIdentityToken"
+_FEDERATION_DISABLED_CODES = {"OutboundWebIdentityFederationDisabledException"}
+_SESSION_TOO_SHORT_CODES = {"SessionDurationEscalationException"}
+_PAYLOAD_TOO_LARGE_CODES = {"JWTPayloadSizeExceededException"}
+_INVALID_PARAMETER_CODES = {"ValidationError", "InvalidParameterValue"}
+
 
 def translate(error: Exception, step: str) -> HelperError:
     """Turn an exception raised while `step` ran into a `HelperError`."""
@@ -84,6 +91,11 @@ def _translate_service_error(error: aws.ClientError, step: str) -> HelperError:
     code = str(details.get("Code", ""))
     operation = error.operation_name
 
+    if operation == _WEB_IDENTITY_OPERATION:
+        specific = _translate_web_identity_error(code, str(details.get("Message", "")), step)
+        if specific is not None:
+            return specific
+
     if code in _ACCESS_DENIED_CODES:
         return HelperError(
             ErrorCode.AWS_ACCESS_DENIED,
@@ -113,3 +125,45 @@ def _translate_service_error(error: aws.ClientError, step: str) -> HelperError:
         f"AWS answered {operation} with {code or 'an error'} while {step}; retry, and "
         "check the service's status if it persists.",
     )
+
+
+def _translate_web_identity_error(code: str, aws_message: str, step: str) -> HelperError | None:
+    """The OIDC-mode failures of GetWebIdentityToken; None for the ones all calls share."""
+    if code in _FEDERATION_DISABLED_CODES:
+        return HelperError(
+            ErrorCode.AWS_OIDC_FEDERATION_DISABLED,
+            "Outbound identity federation is not enabled on this AWS account, so STS "
+            "issues no OIDC tokens; an account administrator enables it once (IAM console, "
+            "Account settings, or `aws iam enable-outbound-web-identity-federation`) and "
+            "gives the issuer URL it shows to the Google pool's OIDC provider.",
+        )
+    if code in _ACCESS_DENIED_CODES:
+        return HelperError(
+            ErrorCode.AWS_OIDC_ACCESS_DENIED,
+            f"AWS denied sts:GetWebIdentityToken while {step}; allow that action for this "
+            "identity, and make the policy's sts:IdentityTokenAudience condition "
+            "(ForAllValues:StringEquals) list exactly these audiences, or change "
+            "--jwt-audience to match it; any sts:SigningAlgorithm or sts:DurationSeconds "
+            "condition must allow --signing-algorithm and --token-lifetime too.",
+        )
+    if code in _SESSION_TOO_SHORT_CODES:
+        return HelperError(
+            ErrorCode.INVALID_TOKEN_LIFETIME,
+            f"AWS will not issue a token that outlives the credentials' session while "
+            f"{step}; lower --token-lifetime, or give the credential source a longer "
+            "session duration.",
+        )
+    if code in _PAYLOAD_TOO_LARGE_CODES:
+        return HelperError(
+            ErrorCode.INVALID_REQUEST,
+            f"AWS says the token's claims would be too large while {step}; use fewer "
+            "--jwt-audience values, or fewer principal or session tags on this identity.",
+        )
+    if code in _INVALID_PARAMETER_CODES:
+        shown = aws_message if aws_message.isascii() and aws_message.isprintable() else ""
+        return HelperError(
+            ErrorCode.INVALID_REQUEST,
+            f"AWS refused the GetWebIdentityToken parameters ({shown[:200] or code}) while "
+            f"{step}; check --jwt-audience, --signing-algorithm and --token-lifetime.",
+        )
+    return None

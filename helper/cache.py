@@ -11,7 +11,8 @@ they would all rewrite the output file.
 the runs waiting behind it then find a fresh response there and answer with it
 instead of fetching again. A cached response is reused only when it is
 successful, leaves at least `MIN_TOKEN_LIFETIME_SECONDS`, and provably answers
-the same request: the same token type, and a token bound to the same audience.
+the same request: the same token type, and a token bound to the same audience
+(an AWS token's signed target resource; an OIDC token's `aud`, and its `alg`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from helper import log
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
+from helper.oidc_token import token_answers
+from helper.options import HelperOptions
 from helper.output_file import FILE_MODE, make_private_folders, write_output_file
-from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, TokenRequest
+from helper.request import AWS_TOKEN_TYPE, JWT_TOKEN_TYPE, OIDC_TOKEN_TYPES, TokenRequest
 from helper.response import Response, render
 
 __all__ = ["read_reusable_response", "reuse_or_make"]
@@ -40,7 +43,10 @@ _LOCK_POLL_SECONDS = 0.01
 
 
 def reuse_or_make(
-    request: TokenRequest, deadline: Deadline, make: Callable[[], Response]
+    request: TokenRequest,
+    deadline: Deadline,
+    make: Callable[[], Response],
+    options: HelperOptions | None = None,
 ) -> Response:
     """Answer from a fresh cached response, or make one and cache it, under the lock."""
     path = request.output_file
@@ -48,7 +54,7 @@ def reuse_or_make(
         return make()
 
     with _exclusive_lock(path + ".lock", deadline):
-        cached = read_reusable_response(path, request)
+        cached = read_reusable_response(path, request, options)
         if cached is not None:
             log.record("cache", f"reused the fresh response another run wrote to {path}")
             return cached
@@ -59,7 +65,9 @@ def reuse_or_make(
         return response
 
 
-def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
+def read_reusable_response(
+    path: str, request: TokenRequest, options: HelperOptions | None = None
+) -> Response | None:
     """The cached response at `path` if it may answer `request` now, else None."""
     try:
         with open(path, encoding="ascii") as stream:
@@ -75,16 +83,21 @@ def read_reusable_response(path: str, request: TokenRequest) -> Response | None:
         return None
 
     token = cached.get("id_token")
-    if not isinstance(token, str) or not _token_answers(token, cached.get("token_type"), request):
+    if not isinstance(token, str):
+        return None
+    if not _token_answers(token, cached.get("token_type"), request, options or HelperOptions()):
         return None
     return cached
 
 
-def _token_answers(token: str, token_type: object, request: TokenRequest) -> bool:
+def _token_answers(
+    token: str, token_type: object, request: TokenRequest, options: HelperOptions
+) -> bool:
     if request.token_type == AWS_TOKEN_TYPE:
         return token_type == JWT_TOKEN_TYPE and _aws_token_audience(token) == request.audience
-    # TODO: OIDC responses are not reused yet; checking them needs the JWT's
-    # audience rule from the OIDC mode.
+    if request.token_type in OIDC_TOKEN_TYPES:
+        # The JWT's own aud and alg say whom it was issued for (OIDC mode).
+        return token_type == request.token_type and token_answers(token, request.audience, options)
     return False
 
 

@@ -51,6 +51,15 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
   --log-file PATH       append one line per step of each run to PATH (also:
                         AWS_WIF_HELPER_LOG_FILE); never holds a secret
 
+OIDC mode (the config's subject_token_type is urn:ietf:params:oauth:token-type:jwt
+or ...:id_token; AWS STS GetWebIdentityToken issues the token; needs a region):
+  --jwt-audience AUD    the token's audience, repeatable (default: https: + the
+                        config's audience, what a provider without allowed
+                        audiences accepts)
+  --signing-algorithm A RS256 (default) or ES384
+  --token-lifetime SECONDS
+                        how long the token lives, 180-3600 (default 300)
+
 Commands (each has --help):
   create-config         write a credential config whose command runs this helper
   doctor                check AWS credentials, a config and its command, and

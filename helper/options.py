@@ -16,9 +16,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from helper.errors import ErrorCode, HelperError
+from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS, SAFETY_MARGIN_SECONDS
 
 __all__ = [
+    "DEFAULT_SIGNING_ALGORITHM",
     "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_TOKEN_LIFETIME_SECONDS",
+    "SIGNING_ALGORITHMS",
     "HelperOptions",
     "StsEndpointChoice",
     "add_helper_options",
@@ -35,6 +39,17 @@ StsEndpointChoice = str  # "auto", "regional" or "global"
 _STS_ENDPOINT_CHOICES = ("auto", "regional", "global")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 
+# OIDC mode: what AWS STS GetWebIdentityToken accepts.
+SIGNING_ALGORITHMS = ("RS256", "ES384")
+DEFAULT_SIGNING_ALGORITHM = "RS256"
+DEFAULT_TOKEN_LIFETIME_SECONDS = 300
+MAX_TOKEN_LIFETIME_SECONDS = 3600
+# AWS issues tokens from 60 s, but the response claims SAFETY_MARGIN_SECONDS
+# less than the token lives and must still be usable for a minute.
+MIN_TOKEN_LIFETIME_OPTION_SECONDS = SAFETY_MARGIN_SECONDS + MIN_TOKEN_LIFETIME_SECONDS
+MAX_JWT_AUDIENCES = 10
+MAX_JWT_AUDIENCE_CHARACTERS = 1000
+
 
 @dataclasses.dataclass(frozen=True)
 class HelperOptions:
@@ -44,6 +59,10 @@ class HelperOptions:
     region: str | None = None
     sts_endpoint: StsEndpointChoice = "auto"
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # OIDC mode only; no audiences means the provider's default (`https:` + audience).
+    jwt_audiences: tuple[str, ...] = ()
+    signing_algorithm: str = DEFAULT_SIGNING_ALGORITHM
+    token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS
 
 
 class _RaisingParser(argparse.ArgumentParser):
@@ -80,6 +99,24 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
         "--log-file",
         metavar="PATH",
         help="append one line per step of each run to PATH (or set AWS_WIF_HELPER_LOG_FILE)",
+    )
+    parser.add_argument(
+        "--jwt-audience",
+        action="append",
+        default=[],
+        metavar="AUDIENCE",
+        help="OIDC mode: the token's aud (repeatable; default https: + the provider's name)",
+    )
+    parser.add_argument(
+        "--signing-algorithm",
+        default=DEFAULT_SIGNING_ALGORITHM,
+        help=f"OIDC mode: {' or '.join(SIGNING_ALGORITHMS)} (default {DEFAULT_SIGNING_ALGORITHM})",
+    )
+    parser.add_argument(
+        "--token-lifetime",
+        default=str(DEFAULT_TOKEN_LIFETIME_SECONDS),
+        metavar="SECONDS",
+        help=f"OIDC mode: how long the token lives (default {DEFAULT_TOKEN_LIFETIME_SECONDS})",
     )
 
 
@@ -122,6 +159,9 @@ def options_from_namespace(namespace: argparse.Namespace) -> HelperOptions:
         region=region,
         sts_endpoint=sts_endpoint,
         timeout_seconds=_parse_timeout(namespace.timeout),
+        jwt_audiences=_check_jwt_audiences(namespace.jwt_audience),
+        signing_algorithm=_check_signing_algorithm(namespace.signing_algorithm),
+        token_lifetime_seconds=_parse_token_lifetime(namespace.token_lifetime),
     )
 
 
@@ -135,5 +175,65 @@ def _parse_timeout(text: str) -> float:
             ErrorCode.INVALID_REQUEST,
             f"--timeout must be a number of seconds above 0 and at most "
             f"{MAX_TIMEOUT_SECONDS:g}, below the config's timeout_millis.",
+        )
+    return seconds
+
+
+def _check_jwt_audiences(audiences: Sequence[str]) -> tuple[str, ...]:
+    if len(audiences) > MAX_JWT_AUDIENCES:
+        raise HelperError(
+            ErrorCode.INVALID_REQUEST,
+            f"--jwt-audience is given {len(audiences)} times; AWS puts at most "
+            f"{MAX_JWT_AUDIENCES} audiences in a token, so drop some.",
+        )
+
+    for audience in audiences:
+        if (
+            not audience
+            or not audience.isascii()
+            or not audience.isprintable()
+            or (audience != audience.strip())
+        ):
+            raise HelperError(
+                ErrorCode.INVALID_REQUEST,
+                "--jwt-audience must be a non-empty audience without spaces or control "
+                "characters, such as the provider's allowed audience https://example.com.",
+            )
+        if len(audience) > MAX_JWT_AUDIENCE_CHARACTERS:
+            raise HelperError(
+                ErrorCode.INVALID_REQUEST,
+                f"--jwt-audience is longer than the {MAX_JWT_AUDIENCE_CHARACTERS} characters "
+                "AWS accepts; use a shorter allowed audience on the Google provider.",
+            )
+
+    return tuple(dict.fromkeys(audiences))
+
+
+def _check_signing_algorithm(text: str) -> str:
+    algorithm = text.upper()
+    if algorithm not in SIGNING_ALGORITHMS:
+        shown = text if text.isascii() and text.isprintable() else "?"
+        raise HelperError(
+            ErrorCode.INVALID_SIGNING_ALGORITHM,
+            f"--signing-algorithm {shown[:20]!r} is not one AWS STS signs tokens with; use "
+            f"{' or '.join(SIGNING_ALGORITHMS)} (default {DEFAULT_SIGNING_ALGORITHM}).",
+        )
+    return algorithm
+
+
+def _parse_token_lifetime(text: str) -> int:
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = 0
+    if not (MIN_TOKEN_LIFETIME_OPTION_SECONDS <= seconds <= MAX_TOKEN_LIFETIME_SECONDS):
+        raise HelperError(
+            ErrorCode.INVALID_TOKEN_LIFETIME,
+            f"--token-lifetime must be a whole number of seconds from "
+            f"{MIN_TOKEN_LIFETIME_OPTION_SECONDS} to {MAX_TOKEN_LIFETIME_SECONDS} (default "
+            f"{DEFAULT_TOKEN_LIFETIME_SECONDS}): AWS issues tokens for at most "
+            f"{MAX_TOKEN_LIFETIME_SECONDS} s, and the helper reports them expired "
+            f"{SAFETY_MARGIN_SECONDS} s early yet usable for at least "
+            f"{MIN_TOKEN_LIFETIME_SECONDS} s.",
         )
     return seconds

@@ -27,9 +27,16 @@ from helper.deadline import Deadline, run_before_deadline
 from helper.endpoint import choose_sts_endpoint
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS, expiration_time, usable_seconds
+from helper.oidc_token import (
+    MIN_SESSION_SECONDS,
+    get_web_identity_token,
+    jwt_audiences,
+    oidc_region,
+    token_duration_seconds,
+)
 from helper.options import HelperOptions, parse_helper_options
 from helper.output_file import remove_output_file
-from helper.request import JWT_TOKEN_TYPE, TokenRequest, read_request
+from helper.request import JWT_TOKEN_TYPE, OIDC_TOKEN_TYPES, TokenRequest, read_request
 from helper.response import Response, failure, render, revoked, success
 
 __all__ = ["answer", "make_token_response", "run_protocol_mode"]
@@ -68,6 +75,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> Response:
                 request,
                 deadline,
                 lambda: make_token_response(request, options, deadline, environ),
+                options,
             ),
             deadline,
         )
@@ -84,8 +92,10 @@ def make_token_response(
     deadline: Deadline,
     environ: Mapping[str, str],
 ) -> Response:
-    """Resolve credentials, sign the token and build the success response."""
+    """Resolve credentials, make the token the request's type calls for, build the response."""
     try:
+        if request.token_type in OIDC_TOKEN_TYPES:
+            return _make_oidc_token_response(request, options, deadline, environ)
         return _make_aws_token_response(request, options, deadline, environ)
     except Exception as error:
         log.error(error, deadline.step)
@@ -120,6 +130,40 @@ def _make_aws_token_response(
     # Clients pass a `jwt` response through unchanged; the config's own
     # subject_token_type is what tells Google's STS this is an AWS request.
     return success(JWT_TOKEN_TYPE, signed.token, expires)
+
+
+def _make_oidc_token_response(
+    request: TokenRequest,
+    options: HelperOptions,
+    deadline: Deadline,
+    environ: Mapping[str, str],
+) -> Response:
+    deadline.begin("reading the AWS configuration")
+    session = open_session(options, deadline)
+    region = oidc_region(resolve_region(session, options, environ), options.sts_endpoint)
+    audiences = jwt_audiences(request.audience, options.jwt_audiences)
+    log.record("endpoint", f"STS GetWebIdentityToken in {region}, audience {', '.join(audiences)}")
+
+    credentials = resolve_credentials(session, deadline)
+    log.credentials(credentials)
+    expiry = credentials.expiry
+    if expiry is not None and (expiry - _now()).total_seconds() < MIN_SESSION_SECONDS:
+        # AWS issues no token that outlives the session: ask the source again.
+        credentials = resolve_credentials(open_session(options, deadline), deadline)
+        log.credentials(credentials)
+
+    duration = token_duration_seconds(options.token_lifetime_seconds, credentials.expiry, _now())
+    deadline.begin(
+        f"asking AWS STS in {region} for an OIDC token (GetWebIdentityToken) for "
+        f"audience {', '.join(audiences)}"
+    )
+    issued = get_web_identity_token(
+        session, credentials, region, audiences, options.signing_algorithm, duration, deadline
+    )
+
+    # The token stands on its own once issued: only its own expiry bounds it.
+    expires = expiration_time(issued.expires_at, None, _now())
+    return success(request.token_type, issued.token, expires)
 
 
 def _now() -> datetime.datetime:

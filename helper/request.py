@@ -17,6 +17,7 @@ __all__ = [
     "AWS_TOKEN_TYPE",
     "ID_TOKEN_TYPE",
     "JWT_TOKEN_TYPE",
+    "OIDC_TOKEN_TYPES",
     "PROTOCOL_VARIABLES",
     "TokenRequest",
     "read_request",
@@ -43,8 +44,9 @@ PROTOCOL_VARIABLES = (
     REVOKE_VARIABLE,
 )
 
-_OIDC_TOKEN_TYPES = (JWT_TOKEN_TYPE, ID_TOKEN_TYPE)
-_SUPPORTED_TOKEN_TYPES = (AWS_TOKEN_TYPE,)
+# AWS mode signs GetCallerIdentity; OIDC mode asks AWS STS for a JWT (oidc_token).
+OIDC_TOKEN_TYPES = (JWT_TOKEN_TYPE, ID_TOKEN_TYPE)
+_SUPPORTED_TOKEN_TYPES = (AWS_TOKEN_TYPE, *OIDC_TOKEN_TYPES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,16 +115,10 @@ def _check_token_type(token_type: str) -> str:
     if token_type in _SUPPORTED_TOKEN_TYPES:
         return token_type
 
-    if token_type in _OIDC_TOKEN_TYPES:
-        raise HelperError(
-            ErrorCode.UNSUPPORTED_TOKEN_TYPE,
-            "This build of the helper makes AWS-signed tokens only; set the config's "
-            f"subject_token_type to {AWS_TOKEN_TYPE}.",
-        )
-
     shown = token_type if token_type.isascii() and token_type.isprintable() else "?"
     raise HelperError(
         ErrorCode.UNSUPPORTED_TOKEN_TYPE,
         f"The subject token type {shown[:100]!r} is not one this helper makes; set the "
-        f"config's subject_token_type to {AWS_TOKEN_TYPE}.",
+        f"config's subject_token_type to {AWS_TOKEN_TYPE} (AWS mode) or to {JWT_TOKEN_TYPE} "
+        "(OIDC mode, which every client, gcloud included, can load).",
     )

@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 FROZEN_HELPER = REPO / "dist" / "aws-wif-helper"
 NODE_CLIENT_DIR = REPO / "tests" / "clients" / "node"
 PYTHON_CLIENT = REPO / "tests" / "clients" / "python_client.py"
+PYTHON_DEFAULT_CLIENT = REPO / "tests" / "clients" / "python_default_client.py"
 
 AUDIENCE = (
     "//iam.googleapis.com/projects/123456789012/locations/global"
@@ -320,9 +321,15 @@ class ClientResult:
 
 
 def run_client(client: str, config: Path, env: Mapping[str, str], cwd: Path) -> ClientResult:
-    """Run the real `client` ("python" or "node") once, in a fresh process, on `config`."""
+    """Run the real `client` once, in a fresh process, on `config`.
+
+    "python" builds pluggable credentials itself, "python-default" goes through
+    `google.auth.default()` (the loader gcloud uses), "node" is google-auth-library.
+    """
     if client == "python":
         argv = [sys.executable, str(PYTHON_CLIENT), str(config)]
+    elif client == "python-default":
+        argv = [sys.executable, str(PYTHON_DEFAULT_CLIENT)]
     elif client == "node":
         argv = ["node", str(NODE_CLIENT_DIR / "get_token.js")]
     else:

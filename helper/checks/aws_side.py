@@ -27,6 +27,7 @@ from helper.deadline import Deadline, run_before_deadline
 from helper.endpoint import StsEndpoint, choose_sts_endpoint
 from helper.errors import HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS, SAFETY_MARGIN_SECONDS
+from helper.oidc_token import oidc_region
 from helper.options import HelperOptions
 from helper.redact import shorten
 
@@ -127,15 +128,12 @@ def _check_endpoint(
         report.fail("aws.endpoint", "No STS endpoint can be chosen.", error.message)
         return None
 
-    if mode == "oidc" and (region is None or options.sts_endpoint == "global"):
-        report.fail(
-            "aws.endpoint",
-            "OIDC mode asks a regional STS endpoint for the token (the global one does not "
-            f"issue them), but the helper would use {endpoint.url}.",
-            "Add --region REGION to the config's command (or set AWS_REGION where the "
-            "workload runs), and do not use --sts-endpoint global.",
-        )
-        return endpoint
+    if mode == "oidc":
+        try:
+            oidc_region(region, options.sts_endpoint)
+        except HelperError as error:
+            report.fail("aws.endpoint", "No STS endpoint can issue the OIDC token.", error.message)
+            return endpoint
 
     origin = _region_origin(options, environ, region)
     override = next((name for name in _ENDPOINT_OVERRIDES if environ.get(name)), None)

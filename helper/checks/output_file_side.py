@@ -18,6 +18,8 @@ from typing import Any
 
 from helper.checks.config_side import LoadedConfig
 from helper.checks.report import Report
+from helper.oidc_token import token_answers
+from helper.options import HelperOptions
 from helper.request import AWS_TOKEN_TYPE, ID_TOKEN_TYPE, JWT_TOKEN_TYPE
 from helper.subject_token import decode_aws_token, signed_target_resource
 
@@ -28,8 +30,8 @@ _CLIENT_TOKEN_TYPES = (JWT_TOKEN_TYPE, ID_TOKEN_TYPE, SAML_TOKEN_TYPE)
 _FIX_BY_DELETING = "Delete the file; the next run of the helper writes a good one."
 
 
-def check_output_file(report: Report, config: LoadedConfig) -> None:
-    """Add the output_file.* checks."""
+def check_output_file(report: Report, config: LoadedConfig, options: HelperOptions) -> None:
+    """Add the output_file.* checks; `options` are the helper options of the command."""
     path = config.output_file
     if path is None:
         report.warn(
@@ -49,7 +51,7 @@ def check_output_file(report: Report, config: LoadedConfig) -> None:
         return
 
     if _check_folder(report, os.path.dirname(path)):
-        _check_cached_response(report, path, config)
+        _check_cached_response(report, path, config, options)
 
 
 def _check_folder(report: Report, folder: str) -> bool:
@@ -102,7 +104,9 @@ def _check_folder(report: Report, folder: str) -> bool:
     return True
 
 
-def _check_cached_response(report: Report, path: str, config: LoadedConfig) -> None:
+def _check_cached_response(
+    report: Report, path: str, config: LoadedConfig, options: HelperOptions
+) -> None:
     try:
         file_stat = os.lstat(path)
     except FileNotFoundError:
@@ -137,7 +141,7 @@ def _check_cached_response(report: Report, path: str, config: LoadedConfig) -> N
         )
         return
 
-    _check_response(report, path, document, config)
+    _check_response(report, path, document, config, options)
     if file_stat.st_mode & (stat.S_IRGRP | stat.S_IROTH):
         report.warn(
             "output_file.cache",
@@ -146,7 +150,9 @@ def _check_cached_response(report: Report, path: str, config: LoadedConfig) -> N
         )
 
 
-def _check_response(report: Report, path: str, document: Any, config: LoadedConfig) -> None:
+def _check_response(
+    report: Report, path: str, document: Any, config: LoadedConfig, options: HelperOptions
+) -> None:
     if not isinstance(document, dict) or document.get("version") != 1:
         report.fail(
             "output_file.cache",
@@ -193,7 +199,7 @@ def _check_response(report: Report, path: str, document: Any, config: LoadedConf
         )
         return
 
-    mismatch = _token_mismatch(token, config)
+    mismatch = _token_mismatch(token, config, options)
     if mismatch:
         report.fail(
             "output_file.cache",
@@ -209,7 +215,7 @@ def _check_response(report: Report, path: str, document: Any, config: LoadedConf
     )
 
 
-def _token_mismatch(token: str, config: LoadedConfig) -> str | None:
+def _token_mismatch(token: str, config: LoadedConfig, options: HelperOptions) -> str | None:
     """Why a cached token cannot answer this config, when that can be told."""
     aws_request = decode_aws_token(token)
     if config.subject_token_type == AWS_TOKEN_TYPE:
@@ -218,6 +224,10 @@ def _token_mismatch(token: str, config: LoadedConfig) -> str | None:
         audience = signed_target_resource(aws_request)
         if audience != config.audience:
             return f"its token is bound to another audience ({audience})"
-    elif aws_request is not None:
+        return None
+
+    if aws_request is not None:
         return "it holds an AWS-signed request while the config asks for a JWT"
+    if not token_answers(token, config.audience, options):
+        return "its JWT was issued for other audiences or another signing algorithm"
     return None

@@ -89,11 +89,12 @@ def diagnose(
         check_config(report, config, getattr(facts.options, "mode", None))
 
     mode = mode_of_token_type(config.subject_token_type) if config else None
-    check_aws(report, facts.options or own_options, environ, online, mode or "aws")
+    options = facts.options or own_options
+    check_aws(report, options, environ, online, mode or "aws")
     if config is None:
         return report
 
-    check_output_file(report, config)
+    check_output_file(report, config, options)
     if exchange:
         _exchange(report, config, facts, environ)
     return report

@@ -1,0 +1,1 @@
+"""OIDC mode: AWS-issued OIDC tokens for Google OIDC providers."""
