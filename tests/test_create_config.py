@@ -102,16 +102,14 @@ def test_aws_mode_sets_the_aws_token_type_and_warns_about_gcloud_and_python(
     assert "gcloud" in err and "--mode oidc" in err
 
 
-def test_oidc_mode_sets_the_jwt_token_type_or_is_refused_with_the_reason(
+def test_oidc_mode_sets_the_jwt_token_type_without_the_gcloud_warning(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, out, err = _create(capsys, *PROVIDER, "--mode", "oidc")
+    status, out, err = _create(capsys, *PROVIDER, "--mode", "oidc", "--", "--region", "eu-west-3")
 
-    if status == 0:
-        assert json.loads(out)["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
-        assert "gcloud" not in err
-    else:
-        assert "--mode oidc cannot work with this helper" in err
+    assert status == 0
+    assert json.loads(out)["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+    assert "gcloud" not in err
 
 
 def test_service_account_adds_the_impersonation_url_and_lifetime(
@@ -404,3 +402,21 @@ def test_created_config_passes_doctor_run_by_the_same_build(
 
     assert doctor.returncode == 0, doctor.stdout.decode()
     assert b"command.starts" in doctor.stdout
+
+
+def test_oidc_mode_without_a_region_warns_that_one_is_needed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, err = _create(capsys, *PROVIDER, "--mode", "oidc")
+
+    assert status == 0
+    assert "OIDC mode needs an AWS region" in err
+
+
+def test_oidc_mode_with_the_global_sts_endpoint_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, _, err = _create(capsys, *PROVIDER, "--mode", "oidc", "--", "--sts-endpoint", "global")
+
+    assert status == 2
+    assert "global STS endpoint does not issue OIDC tokens" in err

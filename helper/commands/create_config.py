@@ -44,7 +44,8 @@ from helper.credential_config import (
     universe_of_audience,
 )
 from helper.errors import HelperError
-from helper.options import parse_helper_options
+from helper.oidc_token import oidc_region
+from helper.options import HelperOptions, parse_helper_options
 from helper.output_file import replace_file
 from helper.request import AUDIENCE_VARIABLE, TOKEN_TYPE_VARIABLE, read_request
 
@@ -125,7 +126,9 @@ def make_config(
         )
 
     timeout_millis = _timeout_millis(namespace.timeout_millis)
-    _check_helper_options(helper_options, timeout_millis)
+    options = _check_helper_options(helper_options, timeout_millis)
+    if namespace.mode == "oidc":
+        warnings.extend(_oidc_region_warnings(options))
     program, program_warnings = _program(namespace.helper_path)
     warnings.extend(program_warnings)
     try:
@@ -319,7 +322,7 @@ def _timeout_millis(value: int) -> int:
     return value
 
 
-def _check_helper_options(helper_options: Sequence[str], timeout_millis: int) -> None:
+def _check_helper_options(helper_options: Sequence[str], timeout_millis: int) -> HelperOptions:
     try:
         options = parse_helper_options(helper_options)
     except HelperError as error:
@@ -333,6 +336,22 @@ def _check_helper_options(helper_options: Sequence[str], timeout_millis: int) ->
             "to start the helper, so the client would kill it before it answers; raise "
             f"--timeout-millis to at least {int(needed)} or lower --timeout."
         )
+    return options
+
+
+def _oidc_region_warnings(options: HelperOptions) -> list[str]:
+    """OIDC tokens come from a regional STS endpoint only; say so when none is named."""
+    try:
+        oidc_region(options.region, options.sts_endpoint)
+    except HelperError as error:
+        if options.sts_endpoint == "global":
+            raise ConfigError(error.message) from None
+        return [
+            "OIDC mode needs an AWS region and the command names none; add -- --region "
+            "REGION unless AWS_REGION, AWS_DEFAULT_REGION or the profile's region is set "
+            "where the workload runs."
+        ]
+    return []
 
 
 def _program(helper_path: str | None) -> tuple[list[str], list[str]]:
