@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from helper import log
 from helper.assume_role import assume_role
 from helper.aws_errors import translate
 from helper.aws_session import open_session
@@ -51,12 +52,15 @@ __all__ = ["answer", "make_token_response", "run_protocol_mode"]
 def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
     """Answer the client on stdout and exit 0, whatever happens."""
     stdout = _detach_standard_streams()
+    log.start_run(argv, os.environ)
     try:
         # The client's clock started when it spawned this process.
         response = answer(argv, os.environ, seconds_since_process_start())
-    except BaseException:  # the client must get a response, never a traceback
+    except BaseException as error:  # the client must get a response, never a traceback
+        log.error(error, "answering the client")
         response = failure(_internal_error())
 
+    log.outcome(response)
     os.write(stdout, render(response).encode("ascii"))
     # Worker threads abandoned at the deadline must not delay the exit, nor
     # outlive it through a program they started.
@@ -92,7 +96,8 @@ def answer(
         )
     except HelperError as error:
         return failure(error)
-    except Exception:
+    except Exception as error:
+        log.error(error, "answering the client")
         return failure(_internal_error())
 
 
@@ -108,6 +113,7 @@ def make_token_response(
             return _make_oidc_token_response(request, options, deadline, environ)
         return _make_aws_token_response(request, options, deadline, environ)
     except Exception as error:
+        log.error(error, deadline.step)
         raise translate(error, deadline.step) from None
 
 
@@ -121,12 +127,15 @@ def _make_aws_token_response(
     session = open_session(options, deadline)
     region = resolve_region(session, options, environ)
     endpoint = choose_sts_endpoint(region, options.sts_endpoint)
+    log.record("endpoint", f"{endpoint.url}, signed for {endpoint.signing_region}")
 
     credentials = resolve_credentials(session, deadline)
+    log.credentials(credentials)
     left = usable_seconds(credentials.expiry, _now())
     if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
         # A fresh session skips botocore's in-memory reuse and asks the source again.
         credentials = resolve_credentials(open_session(options, deadline), deadline)
+        log.credentials(credentials)
 
     if options.role_arn:
         credentials = assume_role(session, credentials, options, region, deadline)
@@ -151,12 +160,15 @@ def _make_oidc_token_response(
     session = open_session(options, deadline)
     region = oidc_region(resolve_region(session, options, environ), options.sts_endpoint)
     audiences = jwt_audiences(request.audience, options.jwt_audiences)
+    log.record("endpoint", f"STS GetWebIdentityToken in {region}, audience {', '.join(audiences)}")
 
     credentials = resolve_credentials(session, deadline)
+    log.credentials(credentials)
     expiry = credentials.expiry
     if expiry is not None and (expiry - _now()).total_seconds() < MIN_SESSION_SECONDS:
         # AWS issues no token that outlives the session: ask the source again.
         credentials = resolve_credentials(open_session(options, deadline), deadline)
+        log.credentials(credentials)
 
     if options.role_arn:
         credentials = assume_role(session, credentials, options, region, deadline)
