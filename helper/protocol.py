@@ -20,7 +20,12 @@ from typing import NoReturn
 
 from helper.aws_errors import translate
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
-from helper.credentials import open_session, resolve_credentials, resolve_region
+from helper.credentials import (
+    credentials_without_session,
+    open_session,
+    resolve_credentials,
+    resolve_region,
+)
 from helper.deadline import Deadline, run_before_deadline
 from helper.endpoint import choose_sts_endpoint
 from helper.errors import ErrorCode, HelperError
@@ -91,11 +96,16 @@ def _make_aws_token_response(
     environ: Mapping[str, str],
 ) -> Response:
     deadline.begin("reading the AWS configuration")
-    session = open_session(options, deadline)
-    region = resolve_region(session, options, environ)
+    credentials = credentials_without_session(options, environ)
+    if credentials is not None:
+        region = resolve_region(None, options, environ)
+    else:
+        session = open_session(options, deadline)
+        region = resolve_region(session, options, environ)
     endpoint = choose_sts_endpoint(region, options.sts_endpoint)
 
-    credentials = resolve_credentials(session, deadline)
+    if credentials is None:
+        credentials = resolve_credentials(session, deadline)
     left = usable_seconds(credentials.expiry, _now())
     if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
         # A fresh session skips botocore's in-memory reuse and asks the source again.
