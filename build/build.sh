@@ -10,6 +10,7 @@
 #      modules, stripped, no UPX.
 #   2. staticx --no-compress bundles the C library and loader it needs, so the
 #      binary runs on glibc 2.31 hosts although it is built on a newer one.
+#      build/pin_staticx_mtimes.py then fixes the timestamps staticx stores.
 #   3. The SHA-256 of dist/aws-wif-helper is printed and written beside it.
 # Inputs are pinned (requirements/lock.txt in .venv, the build Python) and the
 # clock and hash seed are fixed, so two builds of one commit are identical.
@@ -38,6 +39,7 @@ mkdir -p dist
 rm -f "$OUTPUT" "$OUTPUT.sha256"
 if [[ $PORTABLE == 1 ]]; then
   "$PYTHON" -m staticx --no-compress "$ONEFILE" "$OUTPUT"
+  "$PYTHON" build/pin_staticx_mtimes.py "$OUTPUT"
   chmod 0755 "$OUTPUT"
 else
   cp "$ONEFILE" "$OUTPUT"

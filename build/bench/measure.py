@@ -100,7 +100,7 @@ def check_outputs(targets: list[Target], env: dict[str, str]) -> None:
     """One untimed run each, so a broken binary fails before it is timed."""
     for target in targets:
         _, _, _, output = run_once(target.path, env)
-        if target.name == "helper" and b'"success": true' not in output:
+        if target.name.startswith("helper") and b'"success": true' not in output:
             raise SystemExit(f"helper did not answer with a token: {output[:200]!r}")
 
 
@@ -156,6 +156,15 @@ def report(targets: list[Target], runs: int) -> dict[str, object]:
         ratio = helper.median_seconds / by_name["minimal-boto3-sign"].median_seconds
         figures["helper_over_minimal_sign"] = round(ratio, 3)
         checks.append(("helper / minimal boto3 sign", ratio, 0.3, "x"))
+    unwrapped = by_name.get("helper-unwrapped")
+    if unwrapped is not None:
+        cost = helper.median_seconds - unwrapped.median_seconds
+        figures["wrapper_cost_seconds"] = round(cost, 4)
+        print(f"{'staticx wrapper cost (median)':<32} {cost:>7.3f} s")
+        if "hello" in by_name:
+            ratio = unwrapped.median_seconds / by_name["hello"].median_seconds
+            figures["unwrapped_over_hello"] = round(ratio, 3)
+            print(f"{'unwrapped helper / hello floor':<32} {ratio:>7.3f}x")
     checks.append(("helper peak RSS (max of runs)", helper.max_rss_mib, 45.0, " MiB"))
     checks.append(("helper size", helper.size_bytes / 1e6, 12.0, " MB"))
     for label, value, limit, unit in checks:

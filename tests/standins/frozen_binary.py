@@ -73,8 +73,10 @@ class Sandbox:
         }
 
     def unpack_folders(self) -> list[str]:
-        """The one-file unpack folders (`_MEI*`) left in this sandbox's TMPDIR."""
-        return sorted(name for name in os.listdir(self.unpack) if name.startswith("_MEI"))
+        """The unpack folders (`_MEI*`, `staticx-*`) present in this sandbox's TMPDIR."""
+        return sorted(
+            name for name in os.listdir(self.unpack) if name.startswith(("_MEI", "staticx-"))
+        )
 
     def run(
         self,
