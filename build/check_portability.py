@@ -81,7 +81,7 @@ def signing_key(stdout: str) -> str:
         raise AssertionError(f"failure response: {response}")
     token = json.loads(urllib.parse.unquote(response["id_token"]))
     authorization = next(h["value"] for h in token["headers"] if h["key"] == "Authorization")
-    return authorization.split("Credential=", 1)[1].split("/", 1)[0]
+    return str(authorization).split("Credential=", 1)[1].split("/", 1)[0]
 
 
 class Checker:

@@ -15,6 +15,7 @@ import pathlib
 import subprocess
 import urllib.parse
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -95,12 +96,14 @@ class Sandbox:
             check=False,
         )
 
-    def response(self, *arguments: str, extra_env: Mapping[str, str] | None = None) -> dict:
+    def response(
+        self, *arguments: str, extra_env: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """The one JSON response of a protocol-mode run, checked for protocol hygiene."""
         completed = self.run(*arguments, extra_env=extra_env)
         assert completed.returncode == 0, completed.stderr
         assert completed.stderr == ""
-        document: dict = json.loads(completed.stdout)
+        document: dict[str, Any] = json.loads(completed.stdout)
         return document
 
 
@@ -111,5 +114,5 @@ def signing_access_key(response: Mapping[str, object]) -> str:
     authorization = next(
         header["value"] for header in token["headers"] if header["key"] == "Authorization"
     )
-    credential = authorization.split("Credential=", 1)[1]
+    credential = str(authorization).split("Credential=", 1)[1]
     return credential.split("/", 1)[0]
