@@ -17,7 +17,6 @@ import sys
 from collections.abc import Sequence
 
 import helper
-from helper.commands import token_command
 from helper.protocol import run_protocol_mode
 from helper.request import PROTOCOL_VARIABLES
 
@@ -91,7 +90,13 @@ def _doctor(argv: Sequence[str]) -> int:
     return doctor.run(argv)
 
 
-_COMMANDS = {"token": token_command.run, "create-config": _create_config, "doctor": _doctor}
+def _token(argv: Sequence[str]) -> int:
+    from helper.commands import token_command
+
+    return token_command.run(argv)
+
+
+_COMMANDS = {"token": _token, "create-config": _create_config, "doctor": _doctor}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
