@@ -1,24 +1,37 @@
 """botocore's exceptions, translated into the helper's codes and fixes.
 
-`translate` is the one place that knows botocore's exception types and the
-error codes AWS services answer with. Messages name the step and the fix and
-never quote a credential.
+This is the one place that knows botocore's exception types and the error
+codes AWS services answer with. `translate` handles anything raised while a
+step ran; `translate_source_failure` first handles what only makes sense for a
+credential source (an SSO login to renew, a `credential_process` that failed,
+credentials that were already expired). Messages name the step, the source
+and the fix, and never quote a credential: botocore's own text is passed on
+only for configuration errors, which carry profile and setting names.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import datetime
 
 import botocore.exceptions as aws
 
 from helper.errors import ErrorCode, HelperError
 
-__all__ = ["translate"]
+__all__ = ["SourceFailure", "translate", "translate_source_failure"]
 
-_ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+_ACCESS_DENIED_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "ForbiddenException",
+    "UnauthorizedOperation",
+}
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 _INVALID_KEY_CODES = {
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
     "UnrecognizedClientException",
+    "InvalidIdentityToken",
 }
 _THROTTLING_CODES = {
     "Throttling",
@@ -27,6 +40,10 @@ _THROTTLING_CODES = {
     "RequestLimitExceeded",
     "SlowDown",
 }
+# botocore's errors for a missing, expired or refused IAM Identity Center login.
+_SSO_LOGIN_ERRORS = (aws.SSOError, aws.TokenRetrievalError)
+# How much of botocore's text about a bad configuration a message repeats.
+_CONFIG_DETAIL_CHARACTERS = 300
 
 # STS GetWebIdentityToken (OIDC mode) has failures of its own, each with its own fix.
 _WEB_IDENTITY_OPERATION = "GetWebIdentityToken"
@@ -36,45 +53,96 @@ _PAYLOAD_TOO_LARGE_CODES = {"JWTPayloadSizeExceededException"}
 _INVALID_PARAMETER_CODES = {"ValidationError", "InvalidParameterValue"}
 
 
-def translate(error: Exception, step: str) -> HelperError:
-    """Turn an exception raised while `step` ran into a `HelperError`."""
+@dataclasses.dataclass(frozen=True)
+class SourceFailure:
+    """What a message may say about the credential source that failed."""
+
+    method: str  # botocore's provider METHOD, like "custom-process"
+    name: str  # what a person calls the source
+    profile: str  # the profile the chain was walked for
+    sso_profile: str  # the profile whose `aws sso login` renews the SSO login
+    expiry: datetime.datetime | None = None  # when its credentials expire, if known
+
+
+def translate(error: Exception, step: str, caller: str | None = None) -> HelperError:
+    """Turn an exception raised while `step` ran into a `HelperError`.
+
+    `caller` names the credentials that made a failing AWS call, for example
+    "AKIA…WXYZ from environment variables"; it is shown shortened, never whole.
+    """
     if isinstance(error, HelperError):
         return error
 
     if isinstance(error, aws.ProfileNotFound):
         return HelperError(
-            ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
-            f"The AWS profile {error.kwargs.get('profile')!r} is not in the AWS config or "
-            "credentials file; fix --profile or AWS_PROFILE, or check AWS_CONFIG_FILE.",
+            ErrorCode.AWS_PROFILE_NOT_FOUND,
+            f"The AWS profile {error.kwargs.get('profile')!r} is in neither the AWS config "
+            "file (AWS_CONFIG_FILE, default ~/.aws/config) nor the shared credentials file "
+            "(AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials); fix --profile or "
+            "AWS_PROFILE, or the file's path.",
         )
 
-    if isinstance(error, (aws.NoCredentialsError, aws.PartialCredentialsError)):
+    if isinstance(error, (aws.ConfigParseError, aws.InvalidConfigError)):
+        return HelperError(
+            ErrorCode.AWS_CONFIG_INVALID,
+            f"The AWS configuration is not valid while {step}: {_config_detail(error)}; "
+            "fix the profile in the AWS config file.",
+        )
+
+    if isinstance(error, aws.NoRegionError):
+        return HelperError(
+            ErrorCode.AWS_CONFIG_INVALID,
+            f"No AWS region is set while {step}, and a custom endpoint needs one; add "
+            "--region REGION to the config's command or set AWS_DEFAULT_REGION.",
+        )
+
+    if isinstance(error, aws.PartialCredentialsError):
         return HelperError(
             ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
-            f"Incomplete AWS credentials while {step} ({error}); set both the access key "
-            "ID and the secret access key.",
+            f"Incomplete AWS credentials while {step}: {error.kwargs.get('cred_var')} is "
+            "missing; set the access key ID and the secret access key together.",
+        )
+
+    if isinstance(error, aws.NoCredentialsError):
+        return HelperError(
+            ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
+            f"No AWS credentials while {step}; give the workload credentials through one "
+            "of the sources in the README.",
+        )
+
+    if isinstance(error, aws.RefreshWithMFAUnsupportedError):
+        return HelperError(
+            ErrorCode.AWS_MFA_REQUIRED,
+            f"An MFA code is needed while {step}; use a profile without mfa_serial.",
         )
 
     if isinstance(error, (aws.ConnectTimeoutError, aws.ReadTimeoutError)):
         return HelperError(
             ErrorCode.AWS_UNREACHABLE,
-            f"An AWS endpoint timed out while {step}; check the host's network path "
-            "to it, or raise --timeout.",
+            f"No answer in time while {step}; check the host's network path to it, or "
+            "raise --timeout.",
         )
 
     if isinstance(error, (aws.EndpointConnectionError, aws.ConnectionError)):
         return HelperError(
             ErrorCode.AWS_UNREACHABLE,
-            f"Could not connect to an AWS endpoint while {step}; check the host's "
-            "network, proxy and endpoint settings.",
+            f"Could not connect while {step}; check the host's network, proxy and "
+            "endpoint settings (AWS_ENDPOINT_URL_*).",
         )
 
     if isinstance(error, aws.ClientError):
-        return _translate_service_error(error, step)
+        return _translate_service_error(error, step, caller)
+
+    if isinstance(error, OSError) and error.filename is not None:
+        return HelperError(
+            ErrorCode.AWS_CONFIG_INVALID,
+            f"Cannot read {error.filename!r} ({error.strerror}) while {step}; check the "
+            "setting that names this file and its permissions.",
+        )
 
     if isinstance(error, aws.BotoCoreError):
         return HelperError(
-            ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
+            ErrorCode.AWS_CONFIG_INVALID,
             f"botocore failed while {step}: {type(error).__name__}; check the AWS "
             "configuration of this profile.",
         )
@@ -86,10 +154,68 @@ def translate(error: Exception, step: str) -> HelperError:
     )
 
 
-def _translate_service_error(error: aws.ClientError, step: str) -> HelperError:
+def translate_source_failure(error: Exception, source: SourceFailure, step: str) -> HelperError:
+    """Like `translate`, for an exception raised while a credential source was read."""
+    if isinstance(error, _SSO_LOGIN_ERRORS):
+        return HelperError(
+            ErrorCode.AWS_SSO_LOGIN_REQUIRED,
+            f"The IAM Identity Center (SSO) login of AWS profile {source.sso_profile!r} is "
+            f"missing or has expired; run `aws sso login --profile {source.sso_profile}` as "
+            "the user that runs this workload, then retry.",
+        )
+
+    if source.method == "custom-process" and not isinstance(error, HelperError):
+        return _credential_process_failure(error, source)
+
+    expiry = source.expiry
+    if isinstance(error, RuntimeError) and expiry is not None and expiry <= _now():
+        # botocore raises a bare RuntimeError when a refresh brings back expired keys.
+        return HelperError(
+            ErrorCode.AWS_CREDENTIALS_EXPIRED,
+            f"The credentials from {source.name} expired at {expiry:%Y-%m-%dT%H:%M:%SZ}; "
+            "renew them at their source, and check this host's clock.",
+        )
+
+    if isinstance(error, ValueError):
+        # botocore raises ValueError for settings it cannot use, like a container
+        # address it does not allow or an authorization token with a line break.
+        return HelperError(
+            ErrorCode.AWS_CONFIG_INVALID,
+            f"A setting of {source.name} is not usable: {_config_detail(error)}; fix it.",
+        )
+
+    return translate(error, step)
+
+
+def _credential_process_failure(error: Exception, source: SourceFailure) -> HelperError:
+    # The process's stderr and stdout may hold secrets, so neither is repeated.
+    if isinstance(error, OSError):
+        what = f"could not be started ({error.strerror})"
+    elif isinstance(error, ValueError):
+        what = "printed something that is not JSON"
+    elif isinstance(error, aws.CredentialRetrievalError):
+        what = (
+            "exited with an error or printed an unusable answer (it must exit 0 and print "
+            'JSON with "Version": 1, AccessKeyId and SecretAccessKey)'
+        )
+    elif isinstance(error, RuntimeError):
+        what = "returned credentials that have already expired"
+    else:
+        what = f"failed ({type(error).__name__})"
+
+    return HelperError(
+        ErrorCode.AWS_CREDENTIAL_PROCESS_FAILED,
+        f"The credential_process of AWS profile {source.profile!r} {what}; run that "
+        "command by hand as this user to see why.",
+    )
+
+
+def _translate_service_error(error: aws.ClientError, step: str, caller: str | None) -> HelperError:
     details = error.response.get("Error", {})
     code = str(details.get("Code", ""))
     operation = error.operation_name
+    as_caller = f" to {caller}" if caller else ""
+    of_caller = f" ({caller})" if caller else ""
 
     if operation == _WEB_IDENTITY_OPERATION:
         specific = _translate_web_identity_error(code, str(details.get("Message", "")), step)
@@ -99,26 +225,29 @@ def _translate_service_error(error: aws.ClientError, step: str) -> HelperError:
     if code in _ACCESS_DENIED_CODES:
         return HelperError(
             ErrorCode.AWS_ACCESS_DENIED,
-            f"AWS denied {operation} while {step}; grant the caller that permission or "
-            "fix the role's trust policy.",
+            f"AWS denied {operation}{as_caller} while {step}; the role's trust policy must "
+            "allow this caller, and the caller needs the permission for it.",
         )
     if code in _EXPIRED_CODES:
         return HelperError(
             ErrorCode.AWS_CREDENTIALS_EXPIRED,
-            f"AWS says the credentials used for {operation} have expired while {step}; "
-            "renew them at their source.",
+            f"AWS says the credentials{of_caller} used for {operation} have expired, while "
+            f"{step}; renew them at their source.",
         )
     if code in _INVALID_KEY_CODES:
         return HelperError(
             ErrorCode.AWS_ACCESS_DENIED,
-            f"AWS did not accept the credentials used for {operation} ({code}) while "
-            f"{step}; check that the keys are current and complete.",
+            f"AWS did not accept the credentials{of_caller} used for {operation} ({code}) "
+            f"while {step}; check that they are current and complete.",
         )
-    if code in _THROTTLING_CODES:
+    if (
+        code in _THROTTLING_CODES
+        or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
+    ):
         return HelperError(
-            ErrorCode.AWS_UNREACHABLE,
-            f"AWS throttled {operation} while {step}; retry later or reduce how often "
-            "tokens are refreshed (set output_file so responses are reused).",
+            ErrorCode.AWS_THROTTLED,
+            f"AWS throttled {operation} while {step}; retry later, and set output_file in "
+            "the credential config so responses are reused.",
         )
     return HelperError(
         ErrorCode.AWS_UNREACHABLE,
@@ -167,3 +296,12 @@ def _translate_web_identity_error(code: str, aws_message: str, step: str) -> Hel
             f"{step}; check --jwt-audience, --signing-algorithm and --token-lifetime.",
         )
     return None
+
+
+def _config_detail(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:_CONFIG_DETAIL_CHARACTERS].rstrip(".")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)

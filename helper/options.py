@@ -31,14 +31,19 @@ __all__ = [
     "parse_helper_options",
 ]
 
-# The clients' smallest allowed timeout_millis is 5 000: the default leaves more
-# than a second of it for process start-up and for the client's own work.
+# The clients' smallest allowed timeout_millis is 5 000. The deadline counts from
+# the helper's own start (a frozen build's unpacking included), so the default
+# leaves 2 s of those 5 for the client to spawn the helper and read its answer.
 DEFAULT_TIMEOUT_SECONDS = 3.0
 MAX_TIMEOUT_SECONDS = 120.0
 
 StsEndpointChoice = str  # "auto", "regional" or "global"
 _STS_ENDPOINT_CHOICES = ("auto", "regional", "global")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+# The shapes AWS STS accepts for AssumeRole's RoleArn, RoleSessionName and ExternalId.
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+_ROLE_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 # OIDC mode: what AWS STS GetWebIdentityToken accepts.
 SIGNING_ALGORITHMS = ("RS256", "ES384")
@@ -62,6 +67,10 @@ class HelperOptions:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     # --allowed-audience: the providers this helper may sign for (helper.allowed_audience).
     allowed_audiences: tuple[str, ...] = ()
+    # --role-arn: one AssumeRole on top of whatever the chain found.
+    role_arn: str | None = None
+    role_session_name: str | None = None
+    external_id: str | None = dataclasses.field(default=None, repr=False)
     # OIDC mode only; no audiences means the provider's default (`https:` + audience).
     jwt_audiences: tuple[str, ...] = ()
     signing_algorithm: str = DEFAULT_SIGNING_ALGORITHM
@@ -96,6 +105,15 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
         default=str(DEFAULT_TIMEOUT_SECONDS),
         metavar="SECONDS",
         help=f"deadline for the whole run (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument("--role-arn", help="assume this role with the credentials the chain found")
+    parser.add_argument("--role-session-name", help="session name for --role-arn")
+    parser.add_argument("--external-id", help="external ID the role's trust policy asks for")
+    # Read before parsing by `helper.log.requested_path`, so bad options are logged too.
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="append one line per step of each run to PATH (or set AWS_WIF_HELPER_LOG_FILE)",
     )
     parser.add_argument(
         "--allowed-audience",
@@ -163,16 +181,52 @@ def options_from_namespace(namespace: argparse.Namespace) -> HelperOptions:
             ErrorCode.INVALID_REQUEST, "--profile must name a profile from the AWS config."
         )
 
+    _check_role_options(namespace.role_arn, namespace.role_session_name, namespace.external_id)
+
     return HelperOptions(
         profile=profile,
         region=region,
         sts_endpoint=sts_endpoint,
         timeout_seconds=_parse_timeout(namespace.timeout),
         allowed_audiences=check_patterns(namespace.allowed_audiences, "--allowed-audience"),
+        role_arn=namespace.role_arn,
+        role_session_name=namespace.role_session_name,
+        external_id=namespace.external_id,
         jwt_audiences=_check_jwt_audiences(namespace.jwt_audience),
         signing_algorithm=_check_signing_algorithm(namespace.signing_algorithm),
         token_lifetime_seconds=_parse_token_lifetime(namespace.token_lifetime),
     )
+
+
+def _check_role_options(
+    role_arn: str | None, session_name: str | None, external_id: str | None
+) -> None:
+    if role_arn is None:
+        if session_name is not None or external_id is not None:
+            raise HelperError(
+                ErrorCode.INVALID_REQUEST,
+                "--role-session-name and --external-id only apply to --role-arn; add "
+                "--role-arn or remove them.",
+            )
+        return
+
+    if not _ROLE_ARN.fullmatch(role_arn):
+        raise HelperError(
+            ErrorCode.INVALID_REQUEST,
+            "--role-arn is not an IAM role ARN; use the form "
+            "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME.",
+        )
+    if session_name is not None and not _ROLE_SESSION_NAME.fullmatch(session_name):
+        raise HelperError(
+            ErrorCode.INVALID_REQUEST,
+            "--role-session-name must be 2 to 64 letters, digits or any of + = , . @ _ -.",
+        )
+    if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
+        # The value is not repeated: an external ID is often treated as a shared secret.
+        raise HelperError(
+            ErrorCode.INVALID_REQUEST,
+            "--external-id must be 2 to 1224 letters, digits or any of + = , . @ : / _ -.",
+        )
 
 
 def _parse_timeout(text: str) -> float:

@@ -31,6 +31,7 @@ __all__ = [
     "read_output_file",
     "remove_abandoned_temporary_files",
     "remove_output_file",
+    "replace_file",
     "shown_path",
     "temporary_file_prefix",
     "write_output_file",
@@ -87,28 +88,13 @@ def read_output_file(path: str) -> str | None:
 
 
 def write_output_file(path: str, text: str) -> None:
-    """Atomically replace `path` with `text`, mode 0600, creating its folder 0700."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Atomically replace `path` with `text`, mode 0600, creating its folder 0700.
+
+    Refuses (OUTPUT_FILE_ERROR) a file that is not the helper's to replace.
+    """
+    check_output_file(path)
     try:
-        make_private_folders(folder)
-        check_output_file(path)
-
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=temporary_file_prefix(path), suffix=_TEMPORARY_SUFFIX, dir=folder
-        )
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, FILE_MODE)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-
-        _sync_folder(folder)
+        replace_file(path, text)
     except OSError as error:
         raise _output_file_error(path, f"cannot be written ({_reason(error)})") from None
 
@@ -144,6 +130,34 @@ def shown_path(path: str) -> str:
         half = _SHOWN_PATH_CHARACTERS // 2
         path = path[:half] + "..." + path[-half:]
     return repr(path)
+
+
+def replace_file(path: str, text: str) -> None:
+    """Atomically replace `path` with ASCII `text`, mode 0600, creating its folders 0700.
+
+    Raises OSError; also used for the credential config `create-config` writes.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    make_private_folders(folder)
+    if os.path.isdir(path):
+        raise IsADirectoryError(path)
+
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=temporary_file_prefix(path), suffix=_TEMPORARY_SUFFIX, dir=folder
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+    _sync_folder(folder)
 
 
 def make_private_folders(folder: str) -> None:

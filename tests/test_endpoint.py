@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from helper.credentials import open_session, resolve_region
+from helper.aws_session import open_session
+from helper.credentials import resolve_region
 from helper.deadline import Deadline
 from helper.endpoint import StsEndpoint, choose_sts_endpoint
 from helper.errors import ErrorCode, HelperError

@@ -50,7 +50,7 @@ def test_failure_response_carries_the_code_and_the_message() -> None:
 @pytest.mark.parametrize(
     ("error", "code"),
     [
-        (aws.ProfileNotFound(profile="missing"), ErrorCode.AWS_CREDENTIALS_NOT_FOUND),
+        (aws.ProfileNotFound(profile="missing"), ErrorCode.AWS_PROFILE_NOT_FOUND),
         (aws.NoCredentialsError(), ErrorCode.AWS_CREDENTIALS_NOT_FOUND),
         (
             aws.PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"),
@@ -66,11 +66,11 @@ def test_failure_response_carries_the_code_and_the_message() -> None:
         (client_error("InvalidClientTokenId"), ErrorCode.AWS_ACCESS_DENIED),
         (client_error("SignatureDoesNotMatch"), ErrorCode.AWS_ACCESS_DENIED),
         (client_error("ExpiredToken"), ErrorCode.AWS_CREDENTIALS_EXPIRED),
-        (client_error("Throttling"), ErrorCode.AWS_UNREACHABLE),
+        (client_error("Throttling"), ErrorCode.AWS_THROTTLED),
         (client_error("InternalFailure"), ErrorCode.AWS_UNREACHABLE),
         (
             aws.UnknownServiceError(service_name="x", known_service_names="y"),
-            ErrorCode.AWS_CREDENTIALS_NOT_FOUND,
+            ErrorCode.AWS_CONFIG_INVALID,
         ),
         (RuntimeError("boom"), ErrorCode.INTERNAL),
     ],

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helper.credentials import AwsCredentials, open_session
+from helper.aws_session import open_session
+from helper.credentials import AwsCredentials
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.oidc_token import (
