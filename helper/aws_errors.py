@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 
 import botocore.exceptions as aws
+from botocore.parsers import ResponseParserError
 
 from helper.errors import ErrorCode, HelperError
 
@@ -26,7 +27,11 @@ _ACCESS_DENIED_CODES = {
     "ForbiddenException",
     "UnauthorizedOperation",
 }
-_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException"}
+# A request dated too far from AWS's clock: the host's clock is off, not the keys.
+_CLOCK_SKEW_CODES = {"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"}
+_CLOCK_SKEW_SIGNATURE_CODES = {"SignatureDoesNotMatch", "InvalidSignatureException"}
+_CLOCK_SKEW_MESSAGES = ("Signature expired", "Signature not yet current")
 _INVALID_KEY_CODES = {
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
@@ -44,6 +49,8 @@ _THROTTLING_CODES = {
 _SSO_LOGIN_ERRORS = (aws.SSOError, aws.TokenRetrievalError)
 # How much of botocore's text about a bad configuration a message repeats.
 _CONFIG_DETAIL_CHARACTERS = 300
+# How much of a name (a profile) a message repeats: a variable may hold 128 KiB.
+_SHOWN_NAME_CHARACTERS = 100
 
 # STS GetWebIdentityToken (OIDC mode) has failures of its own, each with its own fix.
 _WEB_IDENTITY_OPERATION = "GetWebIdentityToken"
@@ -76,7 +83,8 @@ def translate(error: Exception, step: str, caller: str | None = None) -> HelperE
     if isinstance(error, aws.ProfileNotFound):
         return HelperError(
             ErrorCode.AWS_PROFILE_NOT_FOUND,
-            f"The AWS profile {error.kwargs.get('profile')!r} is in neither the AWS config "
+            f"The AWS profile {_shown_name(error.kwargs.get('profile'))} is in neither the "
+            "AWS config "
             "file (AWS_CONFIG_FILE, default ~/.aws/config) nor the shared credentials file "
             "(AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials); fix --profile or "
             "AWS_PROFILE, or the file's path.",
@@ -128,6 +136,15 @@ def translate(error: Exception, step: str, caller: str | None = None) -> HelperE
             ErrorCode.AWS_UNREACHABLE,
             f"Could not connect while {step}; check the host's network, proxy and "
             "endpoint settings (AWS_ENDPOINT_URL_*).",
+        )
+
+    if isinstance(error, (aws.HTTPClientError, ResponseParserError)):
+        # A connection cut mid-answer, or an answer that is not an AWS response.
+        return HelperError(
+            ErrorCode.AWS_UNREACHABLE,
+            f"The endpoint broke off or answered something that is not an AWS response "
+            f"while {step}; check the endpoint settings (AWS_ENDPOINT_URL_*) and any proxy "
+            "in the way, and retry.",
         )
 
     if isinstance(error, aws.ClientError):
@@ -222,6 +239,16 @@ def _translate_service_error(error: aws.ClientError, step: str, caller: str | No
         if specific is not None:
             return specific
 
+    if code in _CLOCK_SKEW_CODES or (
+        code in _CLOCK_SKEW_SIGNATURE_CODES
+        and str(details.get("Message", "")).startswith(_CLOCK_SKEW_MESSAGES)
+    ):
+        return HelperError(
+            ErrorCode.AWS_CLOCK_SKEW,
+            f"AWS refused {operation} while {step} because the request's time is too far "
+            "from AWS's clock: this host's clock is off. Synchronize it (NTP, chrony); the "
+            "tokens signed here carry the same wrong time.",
+        )
     if code in _ACCESS_DENIED_CODES:
         return HelperError(
             ErrorCode.AWS_ACCESS_DENIED,
@@ -296,6 +323,14 @@ def _translate_web_identity_error(code: str, aws_message: str, step: str) -> Hel
             f"{step}; check --jwt-audience, --signing-algorithm and --token-lifetime.",
         )
     return None
+
+
+def _shown_name(name: object) -> str:
+    """A name for a message, quoted and cut short."""
+    text = str(name)
+    if len(text) > _SHOWN_NAME_CHARACTERS:
+        text = text[:_SHOWN_NAME_CHARACTERS] + "..."
+    return repr(text)
 
 
 def _config_detail(error: Exception) -> str:
