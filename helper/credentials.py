@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from helper.container_credentials import bound_container_credentials
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.instance_metadata import InstanceMetadataFetcher, bound_instance_metadata
-from helper.options import HelperOptions
+from helper.options import HelperOptions, is_region_name
 from helper.profiles import profile_asking_for_mfa, sso_login_profile
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ SOURCE_NAMES: Mapping[str, str] = {
 }
 
 
+_KEY_ID_CHARACTERS = re.compile(r"[A-Za-z0-9]{1,128}")
+_SECRET_CHARACTERS = re.compile(r"[!-~]+")
+
+
 @dataclasses.dataclass(frozen=True)
 class AwsCredentials:
     """Resolved credentials, where they came from, and when they stop working."""
@@ -73,6 +78,27 @@ class AwsCredentials:
     token: str | None = dataclasses.field(repr=False)
     expiry: datetime.datetime | None
     source: str
+
+    def __post_init__(self) -> None:
+        """Refuse keys that no AWS service issues: they cannot sign, or sign nonsense.
+
+        A key ID holds letters and digits only; the secret and the session token
+        are printable ASCII without spaces. A stray quote, space, line break or
+        byte that is not UTF-8 (from a hand-edited file or a variable) would
+        otherwise surface as an internal error, or be signed into the token.
+        """
+        fields = [("access key ID", self.access_key, _KEY_ID_CHARACTERS)]
+        fields.append(("secret access key", self.secret_key, _SECRET_CHARACTERS))
+        if self.token is not None:
+            fields.append(("session token", self.token, _SECRET_CHARACTERS))
+        for what, value, allowed in fields:
+            if not allowed.fullmatch(value):
+                raise HelperError(
+                    ErrorCode.AWS_CONFIG_INVALID,
+                    f"The {what} from {self.source_name} holds characters no AWS key has "
+                    "(white space, a line break, a quote or non-ASCII); set it again from "
+                    "its source, without quotes or line breaks.",
+                )
 
     @property
     def source_name(self) -> str:
@@ -121,12 +147,26 @@ def resolve_region(
 
     from_environment = environ.get("AWS_REGION")
     if from_environment:
-        return from_environment
+        return _region_name(from_environment, "AWS_REGION")
 
     if session is None:
-        return environ.get("AWS_DEFAULT_REGION") or None
+        default = environ.get("AWS_DEFAULT_REGION")
+        return _region_name(default, "AWS_DEFAULT_REGION") if default else None
     region = session.get_config_variable("region")
-    return str(region) if region else None
+    if not region:
+        return None
+    return _region_name(str(region), "AWS_DEFAULT_REGION or the profile's region")
+
+
+def _region_name(region: str, where: str) -> str:
+    """`region` if it is a region name; it becomes part of the STS endpoint's host name."""
+    if is_region_name(region):
+        return region
+    raise HelperError(
+        ErrorCode.AWS_CONFIG_INVALID,
+        f"The AWS region in {where} is not a region name like us-east-1; fix it there, or "
+        "give --region REGION in the config's command.",
+    )
 
 
 def resolve_credentials(session: botocore.session.Session, deadline: Deadline) -> AwsCredentials:

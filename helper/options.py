@@ -27,6 +27,7 @@ __all__ = [
     "HelperOptions",
     "StsEndpointChoice",
     "add_helper_options",
+    "is_region_name",
     "options_from_namespace",
     "parse_helper_options",
 ]
@@ -169,7 +170,7 @@ def options_from_namespace(namespace: argparse.Namespace) -> HelperOptions:
         )
 
     region = namespace.region
-    if region is not None and not _REGION.fullmatch(region):
+    if region is not None and not is_region_name(region):
         raise HelperError(
             ErrorCode.INVALID_REQUEST,
             "--region is not an AWS region name; use a name like us-east-1.",
@@ -227,6 +228,11 @@ def _check_role_options(
             ErrorCode.INVALID_REQUEST,
             "--external-id must be 2 to 1224 letters, digits or any of + = , . @ : / _ -.",
         )
+
+
+def is_region_name(text: str) -> bool:
+    """Whether `text` has the shape of an AWS region name (us-east-1, eu-central-2, ...)."""
+    return _REGION.fullmatch(text) is not None
 
 
 def _parse_timeout(text: str) -> float:
