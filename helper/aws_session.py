@@ -20,9 +20,13 @@ The metadata endpoints are not service clients; `helper.instance_metadata` and
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 from helper.deadline import Deadline
+from helper.errors import ErrorCode, HelperError
 from helper.options import HelperOptions
 from helper.redact import shown_url
 
@@ -36,6 +40,12 @@ _CONNECT_TIMEOUT_CAP_SECONDS = 1.0
 
 # How a person calls the services botocore talks to while finding credentials.
 _SERVICE_NAMES = {"sts": "STS", "sso": "the IAM Identity Center portal", "sso-oidc": "SSO OIDC"}
+
+# The AWS files botocore reads, by session setting, and the variable that names each.
+_AWS_FILES = (
+    ("config_file", "AWS_CONFIG_FILE"),
+    ("credentials_file", "AWS_SHARED_CREDENTIALS_FILE"),
+)
 
 
 def connect_timeout_seconds(deadline: Deadline) -> float:
@@ -54,6 +64,8 @@ def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session
     import botocore.session
 
     session = botocore.session.Session(profile=options.profile)
+    for setting, variable in _AWS_FILES:
+        _check_readable(session.get_config_variable(setting), variable)
     session.set_default_client_config(
         botocore.config.Config(
             connect_timeout=connect_timeout_seconds(deadline),
@@ -66,6 +78,33 @@ def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session
     session.register("before-parameter-build", steps.note_role)
     session.register("before-send", steps.before_send)
     return session
+
+
+def _check_readable(path: object, variable: str) -> None:
+    """Refuse an AWS file that exists but cannot be read.
+
+    botocore treats such a file as empty, so the chain would quietly go on to
+    other credentials (another identity, or the instance's) than the ones the
+    file names. A missing file is fine: botocore's defaults often do not exist.
+    """
+    if not isinstance(path, str) or not path:
+        return
+    expanded = os.path.expanduser(path)
+    try:
+        if not stat.S_ISREG(os.stat(expanded).st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file")
+        with open(expanded, "rb"):
+            pass
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        shown = expanded if len(expanded) <= 200 else expanded[:200] + "..."
+        raise HelperError(
+            ErrorCode.AWS_CONFIG_INVALID,
+            f"The AWS file {shown!r} ({variable}) cannot be read ({error.strerror}); botocore "
+            "would ignore it and look for other credentials. Make it a readable file, or "
+            f"point {variable} at one.",
+        ) from None
 
 
 class _ServiceCallSteps:
