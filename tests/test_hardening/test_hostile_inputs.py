@@ -251,7 +251,9 @@ AWS_FILE_CASES = [
         "echo '{\"Version\": 2}'",
     ),
     credential_process_case(
-        "credential-process-expired", "AWS_CREDENTIALS_EXPIRED", f"echo '{EXPIRED_PROCESS_ANSWER}'"
+        "credential-process-expired",
+        "AWS_CREDENTIAL_PROCESS_FAILED",
+        f"echo '{EXPIRED_PROCESS_ANSWER}'",
     ),
     credential_process_case(
         "credential-process-never-exits", "DEADLINE_EXCEEDED", "exec sleep 30", timeout="1"
