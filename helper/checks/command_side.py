@@ -6,7 +6,8 @@ all split the same way works for some clients and not for others, so it fails
 here. The program is then looked at as the client would find it, started once
 with `--version` to see that it runs on this host (a binary built for a newer
 glibc fails here, for example), and its helper options are parsed by the same
-code protocol mode uses.
+code protocol mode uses, which also says whether the helper may sign for the
+config's audience (--allowed-audience, AWS_WIF_HELPER_ALLOWED_AUDIENCES).
 """
 
 from __future__ import annotations
@@ -19,14 +20,20 @@ import subprocess
 import time
 from collections.abc import Mapping
 
+from helper.allowed_audience import (
+    ALLOWED_AUDIENCES_VARIABLE,
+    PUBLIC_AUDIENCE_PREFIX,
+    audience_policy,
+)
 from helper.checks.config_side import LoadedConfig
 from helper.checks.report import Report
 from helper.command_line import CLIENTS, split_all
 from helper.credential_config import DEFAULT_TIMEOUT_MILLIS, HELPER_START_ALLOWANCE_MILLIS
 from helper.errors import HelperError
 from helper.log import LOG_FILE_VARIABLE, requested_path
+from helper.oidc_token import jwt_audiences
 from helper.options import HelperOptions, parse_helper_options
-from helper.request import PROTOCOL_VARIABLES
+from helper.request import OIDC_TOKEN_TYPES, PROTOCOL_VARIABLES
 
 __all__ = ["CommandFacts", "check_command", "client_environment_without_protocol"]
 
@@ -55,6 +62,7 @@ def check_command(report: Report, config: LoadedConfig, environ: Mapping[str, st
     options = _check_options(report, helper_arguments)
     if options is not None:
         _check_helper_timeout(report, options, config)
+        _check_allowed_audiences(report, options, config, environ)
         _check_log_file(report, helper_arguments, environ)
     if runnable:
         _check_starts(report, argv, config, environ)
@@ -171,6 +179,42 @@ def _check_options(report: Report, helper_arguments: list[str]) -> HelperOptions
     shown = " ".join(helper_arguments) or "(none: the defaults)"
     report.ok("command.options", f"Helper options {shown} are valid.")
     return options
+
+
+def _check_allowed_audiences(
+    report: Report, options: HelperOptions, config: LoadedConfig, environ: Mapping[str, str]
+) -> None:
+    """Whether the helper will sign for this config's audience, and for which others."""
+    name = "command.allowed_audience"
+    if not config.audience:
+        report.skip(name, "Not checked: the config has no audience.")
+        return
+
+    policy = audience_policy(options.allowed_audiences, environ)
+    try:
+        policy.check(config.audience)
+        if config.subject_token_type in OIDC_TOKEN_TYPES:
+            policy.check_token_audiences(jwt_audiences(config.audience, options.jwt_audiences))
+    except HelperError as error:
+        report.fail(
+            name,
+            f"The helper would refuse this config ({error.code.value}): {error.message}",
+            "Add --allowed-audience with the config's audience to the command (create-config "
+            f"does), or fix {ALLOWED_AUDIENCES_VARIABLE} where the workload runs.",
+        )
+        return
+
+    if not policy.restricted:
+        report.warn(
+            name,
+            "The command names no --allowed-audience and "
+            f"{ALLOWED_AUDIENCES_VARIABLE} is not set here: whoever can edit a config "
+            f"that runs this helper can make it sign for any provider under "
+            f"{PUBLIC_AUDIENCE_PREFIX}.",
+            "Add --allowed-audience AUDIENCE to the command (create-config does by default).",
+        )
+        return
+    report.ok(name, f"The helper signs only for {policy.describe()}; this audience is one.")
 
 
 def _check_helper_timeout(report: Report, options: HelperOptions, config: LoadedConfig) -> None:

@@ -8,6 +8,8 @@ It writes what `gcloud iam workload-identity-pools create-cred-config
 * `--mode aws|oidc`, which sets `subject_token_type`;
 * `--service-account EMAIL` for impersonation;
 * `output_file`, by default one per-user cache file per audience and mode;
+* `--allowed-audience AUDIENCE` in the command (unless `--no-allowed-audience`),
+  so that the helper signs for this provider only;
 * the command: this helper's absolute path (or `python -m helper` outside a
   frozen build) and the helper options given after `--`, refused when Python,
   Node and Go would not all split it the same way.
@@ -122,10 +124,18 @@ def make_config(
     if _with_placeholders_filled(audience) != audience:
         warnings.append(
             "The provider is named with placeholders; replace them with the real project "
-            "number, pool and provider IDs before use."
+            "number, pool and provider IDs before use, in the audience and in the command."
         )
 
     timeout_millis = _timeout_millis(namespace.timeout_millis)
+    if namespace.no_allowed_audience:
+        warnings.append(
+            "The command names no --allowed-audience: whoever can edit a config that runs "
+            "this helper can make it sign for any provider. Leave out --no-allowed-audience "
+            "unless AWS_WIF_HELPER_ALLOWED_AUDIENCES is set where the workload runs."
+        )
+    else:
+        helper_options = _with_allowed_audiences(helper_options, audience)
     options = _check_helper_options(helper_options, timeout_millis)
     if namespace.mode == "oidc":
         warnings.extend(_oidc_region_warnings(options))
@@ -231,6 +241,12 @@ def _parser() -> argparse.ArgumentParser:
         f"{MAX_TIMEOUT_MILLIS}, default {DEFAULT_TIMEOUT_MILLIS})",
     )
     run_group.add_argument(
+        "--no-allowed-audience",
+        action="store_true",
+        help="do not bind the command to this audience with --allowed-audience (by default "
+        "it is, so that the helper signs for no other provider)",
+    )
+    run_group.add_argument(
         "--helper-path",
         metavar="PATH",
         help="the helper as the workload's host has it (default: this helper's own path)",
@@ -310,6 +326,26 @@ def _check_mode_is_built_in(audience: str, mode: str) -> None:
         )
     except HelperError as error:
         raise ConfigError(f"--mode {mode} cannot work with this helper: {error.message}") from None
+
+
+def _with_allowed_audiences(helper_options: Sequence[str], audience: str) -> list[str]:
+    """The helper options, bound to this config's audience with --allowed-audience.
+
+    The JWT audiences of OIDC mode (--jwt-audience) are allowed too, or the
+    helper would refuse them. Options that already name allowed audiences, or
+    that do not parse (reported next), are left as they are.
+    """
+    options = list(helper_options)
+    if "--allowed-audience" in options:
+        return options
+    try:
+        jwt_audiences = parse_helper_options(options).jwt_audiences
+    except HelperError:
+        return options
+
+    for pattern in dict.fromkeys([audience, *jwt_audiences]):
+        options += ["--allowed-audience", pattern]
+    return options
 
 
 def _timeout_millis(value: int) -> int:
