@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.captured import CANARY_VARIABLE, CAPTURED, find_leaks
+from tests.captured import CANARY_VARIABLE, CAPTURED, capture, find_leaks
 from tests.harness import (
     FROZEN_HELPER,
     AwsEnvironment,
@@ -58,6 +58,37 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"secrets check: {len(CAPTURED)} captured outputs ({CAPTURED.total_characters} "
         "characters) scanned for secret keys, session tokens, the canary and signatures"
     )
+
+
+class _CapturingCapsys:
+    """pytest's `capsys`, handing what the test reads to the secrets check too."""
+
+    def __init__(self, inner: pytest.CaptureFixture[str]) -> None:
+        self._inner = inner
+
+    def readouterr(self) -> Any:
+        result = self._inner.readouterr()
+        capture("stdout read through capsys", result.out)
+        capture("stderr read through capsys", result.err)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def capsys(capsys: pytest.CaptureFixture[str]) -> Any:
+    """In-process commands (create-config) print through capsys: keep it for the check."""
+    return _CapturingCapsys(capsys)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Hand what a test printed without capsys to the secrets check, before teardown scans."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        capture(f"output of {item.name}", report.capstdout + report.capstderr)
 
 
 @pytest.fixture(autouse=True)

@@ -183,7 +183,10 @@ def test_helper_options_after_double_dash_end_the_command(
     )  # fmt: skip
 
     command = config["credential_source"]["executable"]["command"]
-    assert command == "/usr/local/bin/aws-wif-helper --profile workload --region eu-west-1"
+    assert command == (
+        "/usr/local/bin/aws-wif-helper --profile workload --region eu-west-1 "
+        f"--allowed-audience {AUDIENCE}"
+    )
 
 
 def test_bad_helper_option_is_refused_with_the_helpers_message(
@@ -199,7 +202,7 @@ def test_default_command_runs_this_helper(capsys: pytest.CaptureFixture[str]) ->
     config = _config(capsys, *PROVIDER)
 
     command = config["credential_source"]["executable"]["command"]
-    assert command == f"{sys.executable} -m helper"
+    assert command == f"{sys.executable} -m helper --allowed-audience {AUDIENCE}"
 
 
 def test_helper_names_its_own_absolute_path_in_the_command(
@@ -208,7 +211,7 @@ def test_helper_names_its_own_absolute_path_in_the_command(
     run = helper_command.run(aws_env.environ(), ["create-config", *PROVIDER])
 
     command = json.loads(run.stdout)["credential_source"]["executable"]["command"]
-    assert command == " ".join(helper_command.argv)
+    assert command == " ".join([*helper_command.argv, "--allowed-audience", AUDIENCE])
     assert os.path.isabs(command.split()[0])
 
 

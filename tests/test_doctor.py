@@ -18,6 +18,7 @@ from helper.checks.report import Report, Status
 from helper.commands import create_config
 from helper.commands.doctor import diagnose
 from helper.options import HelperOptions
+from tests.captured import capture
 from tests.harness import AUDIENCE, AwsEnvironment
 from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY, AwsKey
 from tests.standins.google_sts import AWS_TOKEN_TYPE, GoogleStsStandIn, TokenRejected
@@ -59,7 +60,9 @@ def _doctor(tmp_path: Path, config: dict[str, Any] | None, **flags: bool) -> Rep
     if config is not None:
         path = tmp_path / "config.json"
         path.write_text(json.dumps(config))
-    return diagnose(str(path) if path else None, HelperOptions(), os.environ, **flags)
+    report = diagnose(str(path) if path else None, HelperOptions(), os.environ, **flags)
+    capture("doctor's report", report.as_text("doctor") + report.as_json("doctor"))
+    return report
 
 
 # Each case breaks one thing in a good set-up and names the check that must fail.

@@ -4,19 +4,27 @@ Whoever can point a credential config at the helper chooses the audience. With
 `--allowed-audience` (in the command) or AWS_WIF_HELPER_ALLOWED_AUDIENCES (in
 the workload's environment), any other audience fails with
 AUDIENCE_NOT_ALLOWED before a credential is looked up. Without either, only
-providers under //iam.googleapis.com/ are signed for.
+providers under //iam.googleapis.com/ are signed for. create-config binds the
+command it writes to its audience; doctor says what the command allows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from helper.allowed_audience import ALLOWED_AUDIENCES_VARIABLE
+from helper.checks.report import Check, Status
+from helper.commands import create_config
+from helper.commands.doctor import diagnose
+from helper.options import HelperOptions
+from tests.captured import capture
 from tests.harness import (
     AUDIENCE,
+    AWS_TOKEN_TYPE,
     AwsEnvironment,
     CountingCredentialProcess,
     RunHelper,
@@ -229,3 +237,85 @@ def test_the_built_helper_refuses_an_audience_outside_the_environment_variable(
     assert result.returncode == 0
     assert result.response["code"] == "AUDIENCE_NOT_ALLOWED"
     assert json.dumps(result.response).isascii()
+
+
+def created_command(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[str, str]:
+    """The command create-config writes for AUDIENCE, and its warnings."""
+    assert create_config.run(["--audience", AUDIENCE, "--no-output-file", *arguments]) == 0
+    captured = capsys.readouterr()
+    return json.loads(captured.out)["credential_source"]["executable"]["command"], captured.err
+
+
+def test_create_config_binds_the_command_to_its_audience(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    command, _ = created_command(capsys)
+
+    assert command.split()[-2:] == ["--allowed-audience", AUDIENCE]
+
+
+def test_create_config_allows_the_jwt_audiences_it_is_given_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    command, _ = created_command(
+        capsys, "--mode", "oidc", "--", "--region", "eu-west-1", "--jwt-audience", "https://rp"
+    )
+
+    words = command.split()
+    allowed = [words[at + 1] for at, word in enumerate(words) if word == "--allowed-audience"]
+    assert allowed == [AUDIENCE, "https://rp"]
+
+
+def test_create_config_keeps_allowed_audiences_given_after_the_double_dash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    command, _ = created_command(capsys, "--", "--allowed-audience", POOL_PATTERN)
+
+    assert command.split().count("--allowed-audience") == 1
+    assert command.endswith(f"--allowed-audience {POOL_PATTERN}")
+
+
+def test_create_config_can_leave_the_guard_out_and_warns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    command, warnings = created_command(capsys, "--no-allowed-audience")
+
+    assert "--allowed-audience" not in command
+    assert "--no-allowed-audience" in warnings
+
+
+def doctor_check(tmp_path: Path, command_options: list[str], **environ: str) -> Check:
+    """doctor's command.allowed_audience line for a config whose command has these options."""
+    config = {
+        "type": "external_account",
+        "audience": AUDIENCE,
+        "subject_token_type": AWS_TOKEN_TYPE,
+        "token_url": "https://sts.googleapis.com/v1/token",
+        "credential_source": {"executable": {"command": " ".join(["/bin/true", *command_options])}},
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    report = diagnose(str(path), HelperOptions(), {**os.environ, **environ})
+    capture("doctor's report", report.as_text("doctor"))
+    return next(check for check in report.checks if check.name == "command.allowed_audience")
+
+
+def test_doctor_reports_the_allowed_audiences_of_the_command(tmp_path: Path) -> None:
+    check = doctor_check(tmp_path, ["--allowed-audience", POOL_PATTERN])
+
+    assert check.status is Status.OK
+    assert POOL_PATTERN in check.detail
+
+
+def test_doctor_warns_when_the_command_allows_any_audience(tmp_path: Path) -> None:
+    check = doctor_check(tmp_path, [])
+
+    assert check.status is Status.WARN
+    assert "--allowed-audience" in check.fix
+
+
+def test_doctor_fails_when_the_helper_would_refuse_the_configs_audience(tmp_path: Path) -> None:
+    check = doctor_check(tmp_path, [], **{ALLOWED_AUDIENCES_VARIABLE: OTHER_PROVIDER})
+
+    assert check.status is Status.FAIL
+    assert "AUDIENCE_NOT_ALLOWED" in check.detail
