@@ -175,7 +175,9 @@ def make_config(
 def helper_invocation() -> list[str]:
     """How to run this very helper: the frozen binary, the console script, or `python -m`."""
     if getattr(sys, "frozen", False):
-        return [os.path.abspath(sys.executable)]
+        # The staticx wrapper runs the program from a temporary copy, deleted on
+        # exit; it names the real one in STATICX_PROG_PATH.
+        return [os.path.abspath(os.environ.get("STATICX_PROG_PATH") or sys.executable)]
 
     script = sys.argv[0] if sys.argv else ""
     if os.path.basename(script) == "aws-wif-helper" and os.path.isfile(script):
