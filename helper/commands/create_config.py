@@ -165,7 +165,10 @@ def make_config(
 def helper_invocation() -> list[str]:
     """How to run this very helper: the frozen binary, the console script, or `python -m`."""
     if getattr(sys, "frozen", False):
-        return [os.path.abspath(sys.executable)]
+        # The portable build runs from a copy unpacked by staticx; its wrapper
+        # says where the file the user installed is.
+        installed = os.environ.get("STATICX_PROG_PATH") or sys.executable
+        return [os.path.abspath(installed)]
 
     script = sys.argv[0] if sys.argv else ""
     if os.path.basename(script) == "aws-wif-helper" and os.path.isfile(script):
