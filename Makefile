@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NODE_CLIENT := tests/clients/node
 
-.PHONY: demo test build venv node lint
+.PHONY: demo test build venv node lint portability
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/lock.txt pyproject.toml
@@ -29,6 +29,10 @@ build: venv
 demo: build
 	$(PY) -m tests.demo
 
+# The binary on Debian 11 (glibc 2.31) and in a root without any C library (as root).
+portability: build
+	bash build/check-portability.sh
+
 lint: venv
 	$(VENV)/bin/ruff check helper tests build
 	$(VENV)/bin/ruff format --check helper tests build
@@ -36,3 +40,4 @@ lint: venv
 
 test: venv node build lint
 	$(PY) -m pytest
+	bash build/check-portability.sh

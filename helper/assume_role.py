@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime
 import time
+from typing import TYPE_CHECKING
 
 import botocore.exceptions
-import botocore.session
 
 from helper.aws_errors import translate
 from helper.credentials import AwsCredentials
@@ -25,6 +25,9 @@ from helper.deadline import Deadline
 from helper.endpoint import GLOBAL_SIGNING_REGION
 from helper.options import HelperOptions
 from helper.redact import shorten
+
+if TYPE_CHECKING:
+    import botocore.session
 
 __all__ = ["DURATION_SECONDS", "ROLE_ARN_SOURCE", "assume_role"]
 

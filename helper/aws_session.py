@@ -20,14 +20,14 @@ The metadata endpoints are not service clients; `helper.instance_metadata` and
 
 from __future__ import annotations
 
-from typing import Any
-
-import botocore.config
-import botocore.session
+from typing import TYPE_CHECKING, Any
 
 from helper.deadline import Deadline
 from helper.options import HelperOptions
 from helper.redact import shown_url
+
+if TYPE_CHECKING:
+    import botocore.session
 
 __all__ = ["connect_timeout_seconds", "open_session"]
 
@@ -49,6 +49,10 @@ def connect_timeout_seconds(deadline: Deadline) -> float:
 
 def open_session(options: HelperOptions, deadline: Deadline) -> botocore.session.Session:
     """A botocore session for the chosen profile whose service calls respect `deadline`."""
+    # Imported here: only runs that need a session pay for botocore.client.
+    import botocore.config
+    import botocore.session
+
     session = botocore.session.Session(profile=options.profile)
     session.set_default_client_config(
         botocore.config.Config(

@@ -27,6 +27,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from helper import log
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.expiry import MIN_TOKEN_LIFETIME_SECONDS
@@ -55,6 +56,7 @@ def reuse_or_make(
     with _exclusive_lock(path + ".lock", deadline):
         cached = read_reusable_response(path, request, options)
         if cached is not None:
+            log.record("cache", f"reused the fresh response another run wrote to {path}")
             return cached
 
         response = make()

@@ -2,6 +2,8 @@
 
     aws-wif-helper [OPTIONS]                 run by a Google client (protocol mode)
     aws-wif-helper token --audience A [...]  print a response by hand
+    aws-wif-helper create-config [...]       write a credential config that runs this helper
+    aws-wif-helper doctor [...]              check a set-up and say what to fix
     aws-wif-helper --help | --version
 
 Protocol mode is chosen when any `GOOGLE_EXTERNAL_ACCOUNT_*` variable is set;
@@ -15,7 +17,6 @@ import sys
 from collections.abc import Sequence
 
 import helper
-from helper.commands import token_command
 from helper.protocol import run_protocol_mode
 from helper.request import PROTOCOL_VARIABLES
 
@@ -25,7 +26,11 @@ USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
                       [--sts-endpoint auto|regional|global] [--timeout SECONDS]
                       [--role-arn ARN [--role-session-name NAME] [--external-id ID]]
-       aws-wif-helper token --audience AUDIENCE [options above]
+       aws-wif-helper token --audience AUDIENCE [--mode aws|oidc] [--decode]
+                            [options above]
+       aws-wif-helper create-config (--audience AUDIENCE | --project-number N
+                            --pool ID --provider ID) [...] [-o FILE] [-- OPTIONS]
+       aws-wif-helper doctor [--config FILE] [--online] [--exchange] [--json]
        aws-wif-helper --help | --version
 
 Google auth libraries run this helper from a credential config
@@ -48,6 +53,8 @@ GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE and GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE):
   --role-session-name NAME
                         AssumeRole session name (default aws-wif-helper-EPOCH)
   --external-id ID      ExternalId the role's trust policy asks for
+  --log-file PATH       append one line per step of each run to PATH (also:
+                        AWS_WIF_HELPER_LOG_FILE); never holds a secret
 
 OIDC mode (the config's subject_token_type is urn:ietf:params:oauth:token-type:jwt
 or ...:id_token; AWS STS GetWebIdentityToken issues the token; needs a region):
@@ -58,14 +65,38 @@ or ...:id_token; AWS STS GetWebIdentityToken issues the token; needs a region):
   --token-lifetime SECONDS
                         how long the token lives, 180-3600 (default 300)
 
-Commands:
-  token                 print the response for --audience, for manual checks
+Commands (each has --help):
+  create-config         write a credential config whose command runs this helper
+  doctor                check AWS credentials, a config and its command, and
+                        say what to fix; --exchange tries the real token exchange
+  token                 print the response for --audience, for manual checks;
+                        --decode shows the subject token with secrets shortened
 
 The clients run executables only with GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
 """
 )
 
-_COMMANDS = {"token": token_command.run}
+
+def _create_config(argv: Sequence[str]) -> int:
+    # Imported on use: protocol mode should not pay for the commands' imports.
+    from helper.commands import create_config
+
+    return create_config.run(argv)
+
+
+def _doctor(argv: Sequence[str]) -> int:
+    from helper.commands import doctor
+
+    return doctor.run(argv)
+
+
+def _token(argv: Sequence[str]) -> int:
+    from helper.commands import token_command
+
+    return token_command.run(argv)
+
+
+_COMMANDS = {"token": _token, "create-config": _create_config, "doctor": _doctor}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,10 +23,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.credentials
-import botocore.session
 
 from helper.aws_errors import SourceFailure, translate_source_failure
 from helper.container_credentials import bound_container_credentials
@@ -36,7 +35,15 @@ from helper.instance_metadata import InstanceMetadataFetcher, bound_instance_met
 from helper.options import HelperOptions
 from helper.profiles import profile_asking_for_mfa, sso_login_profile
 
-__all__ = ["AwsCredentials", "resolve_credentials", "resolve_region"]
+if TYPE_CHECKING:
+    import botocore.session
+
+__all__ = [
+    "AwsCredentials",
+    "credentials_without_session",
+    "resolve_credentials",
+    "resolve_region",
+]
 
 # What a person calls each of botocore's providers (keyed by its METHOD), with
 # the settings it reads.
@@ -72,10 +79,43 @@ class AwsCredentials:
         return SOURCE_NAMES.get(self.source, self.source)
 
 
+def credentials_without_session(
+    options: HelperOptions, environ: Mapping[str, str]
+) -> AwsCredentials | None:
+    """Keys from the environment, when botocore's chain would take them without reading config.
+
+    A botocore session imports botocore.client and its docs, a large share of
+    the frozen binary's start-up. When no profile is named (an explicit
+    profile makes botocore skip the environment; a named one must exist) and
+    the region comes from --region, AWS_REGION or AWS_DEFAULT_REGION, the
+    chain's first provider, the environment, decides alone: it is asked here
+    directly. Otherwise None, and the caller opens a session.
+    """
+    if options.profile is not None or "AWS_PROFILE" in environ or "AWS_DEFAULT_PROFILE" in environ:
+        return None
+    if resolve_region(None, options, environ) is None:
+        return None
+
+    found = botocore.credentials.EnvProvider(environ=dict(environ)).load()
+    if found is None:
+        return None
+    frozen = found.get_frozen_credentials()
+    return AwsCredentials(
+        access_key=frozen.access_key,
+        secret_key=frozen.secret_key,
+        token=frozen.token or None,
+        expiry=_expiry_of(found),
+        source=found.method,
+    )
+
+
 def resolve_region(
-    session: botocore.session.Session, options: HelperOptions, environ: Mapping[str, str]
+    session: botocore.session.Session | None, options: HelperOptions, environ: Mapping[str, str]
 ) -> str | None:
-    """`--region`, then AWS_REGION, then AWS_DEFAULT_REGION and the profile's region."""
+    """`--region`, then AWS_REGION, then AWS_DEFAULT_REGION and the profile's region.
+
+    Without a session only the first three are looked at.
+    """
     if options.region:
         return options.region
 
@@ -83,6 +123,8 @@ def resolve_region(
     if from_environment:
         return from_environment
 
+    if session is None:
+        return environ.get("AWS_DEFAULT_REGION") or None
     region = session.get_config_variable("region")
     return str(region) if region else None
 

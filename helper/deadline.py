@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from helper import log
 from helper.errors import ErrorCode, HelperError
 
 __all__ = [
@@ -66,9 +67,10 @@ class Deadline:
         return max(_MIN_TIMEOUT_SECONDS, seconds)
 
     def begin(self, step: str) -> None:
-        """Name the step now running, for the message if the deadline passes."""
+        """Name the step now running, for the message if the deadline passes and the log."""
         self._step = step
         self._call = None
+        log.step(step)
 
     def calling(self, call: str) -> None:
         """Name the network call the step is making now (`calling STS AssumeRole at URL`)."""

@@ -30,15 +30,15 @@ import datetime
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
-
-import botocore.config
-import botocore.session
+from typing import TYPE_CHECKING, Any
 
 from helper.credentials import AwsCredentials
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
 from helper.options import MIN_TOKEN_LIFETIME_OPTION_SECONDS, HelperOptions, StsEndpointChoice
+
+if TYPE_CHECKING:
+    import botocore.session
 
 __all__ = [
     "WebIdentityToken",
@@ -173,6 +173,8 @@ def sts_client(
 
     AWS_ENDPOINT_URL_STS and a profile's endpoint_url still apply (tests use them).
     """
+    import botocore.config
+
     # A profile may still ask for the legacy global endpoint for us-east-1.
     session.set_config_variable("sts_regional_endpoints", "regional")
     remaining = deadline.remaining_seconds()

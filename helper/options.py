@@ -106,6 +106,12 @@ def add_helper_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--role-arn", help="assume this role with the credentials the chain found")
     parser.add_argument("--role-session-name", help="session name for --role-arn")
     parser.add_argument("--external-id", help="external ID the role's trust policy asks for")
+    # Read before parsing by `helper.log.requested_path`, so bad options are logged too.
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="append one line per step of each run to PATH (or set AWS_WIF_HELPER_LOG_FILE)",
+    )
     parser.add_argument(
         "--jwt-audience",
         action="append",

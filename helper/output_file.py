@@ -15,7 +15,7 @@ import tempfile
 
 from helper.errors import ErrorCode, HelperError
 
-__all__ = ["make_private_folders", "remove_output_file", "write_output_file"]
+__all__ = ["make_private_folders", "remove_output_file", "replace_file", "write_output_file"]
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -23,28 +23,8 @@ FOLDER_MODE = 0o700
 
 def write_output_file(path: str, text: str) -> None:
     """Atomically replace `path` with `text`, mode 0600, creating its folder 0700."""
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        make_private_folders(folder)
-        if os.path.isdir(path):
-            raise IsADirectoryError(path)
-
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=".aws-wif-helper-", suffix=".tmp", dir=folder
-        )
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, FILE_MODE)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-
-        _sync_folder(folder)
+        replace_file(path, text)
     except OSError as error:
         raise HelperError(
             ErrorCode.OUTPUT_FILE_ERROR,
@@ -52,6 +32,32 @@ def write_output_file(path: str, text: str) -> None:
             "point output_file at a file in a folder this user can write, or remove it "
             "from the config.",
         ) from None
+
+
+def replace_file(path: str, text: str) -> None:
+    """Atomically replace `path` with ASCII `text`, mode 0600, creating its folders 0700.
+
+    Raises OSError; also used for the credential config `create-config` writes.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    make_private_folders(folder)
+    if os.path.isdir(path):
+        raise IsADirectoryError(path)
+
+    descriptor, temporary = tempfile.mkstemp(prefix=".aws-wif-helper-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+    _sync_folder(folder)
 
 
 def make_private_folders(folder: str) -> None:

@@ -16,14 +16,20 @@ import logging
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
+from helper import log
 from helper.assume_role import assume_role
 from helper.aws_errors import translate
 from helper.aws_session import open_session
 from helper.aws_token import SIGNATURE_LIFETIME_SECONDS, sign_get_caller_identity
 from helper.cache import reuse_or_make
-from helper.credentials import resolve_credentials, resolve_region
+from helper.credentials import (
+    AwsCredentials,
+    credentials_without_session,
+    resolve_credentials,
+    resolve_region,
+)
 from helper.deadline import (
     Deadline,
     end_abandoned_work,
@@ -45,18 +51,24 @@ from helper.output_file import remove_output_file
 from helper.request import JWT_TOKEN_TYPE, OIDC_TOKEN_TYPES, TokenRequest, read_request
 from helper.response import Response, failure, render, revoked, success
 
+if TYPE_CHECKING:
+    import botocore.session
+
 __all__ = ["answer", "make_token_response", "run_protocol_mode"]
 
 
 def run_protocol_mode(argv: Sequence[str]) -> NoReturn:
     """Answer the client on stdout and exit 0, whatever happens."""
     stdout = _detach_standard_streams()
+    log.start_run(argv, os.environ)
     try:
         # The client's clock started when it spawned this process.
         response = answer(argv, os.environ, seconds_since_process_start())
-    except BaseException:  # the client must get a response, never a traceback
+    except BaseException as error:  # the client must get a response, never a traceback
+        log.error(error, "answering the client")
         response = failure(_internal_error())
 
+    log.outcome(response)
     os.write(stdout, render(response).encode("ascii"))
     # Worker threads abandoned at the deadline must not delay the exit, nor
     # outlive it through a program they started.
@@ -92,7 +104,8 @@ def answer(
         )
     except HelperError as error:
         return failure(error)
-    except Exception:
+    except Exception as error:
+        log.error(error, "answering the client")
         return failure(_internal_error())
 
 
@@ -108,6 +121,7 @@ def make_token_response(
             return _make_oidc_token_response(request, options, deadline, environ)
         return _make_aws_token_response(request, options, deadline, environ)
     except Exception as error:
+        log.error(error, deadline.step)
         raise translate(error, deadline.step) from None
 
 
@@ -118,18 +132,18 @@ def _make_aws_token_response(
     environ: Mapping[str, str],
 ) -> Response:
     deadline.begin("reading the AWS configuration")
-    session = open_session(options, deadline)
-    region = resolve_region(session, options, environ)
-    endpoint = choose_sts_endpoint(region, options.sts_endpoint)
-
-    credentials = resolve_credentials(session, deadline)
-    left = usable_seconds(credentials.expiry, _now())
-    if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
-        # A fresh session skips botocore's in-memory reuse and asks the source again.
-        credentials = resolve_credentials(open_session(options, deadline), deadline)
-
-    if options.role_arn:
-        credentials = assume_role(session, credentials, options, region, deadline)
+    # Keys in the environment need no botocore session, which is slow to import.
+    credentials = None if options.role_arn else credentials_without_session(options, environ)
+    if credentials is not None:
+        region = resolve_region(None, options, environ)
+        endpoint = choose_sts_endpoint(region, options.sts_endpoint)
+    else:
+        session = open_session(options, deadline)
+        region = resolve_region(session, options, environ)
+        endpoint = choose_sts_endpoint(region, options.sts_endpoint)
+        credentials = _session_credentials(session, options, region, deadline)
+    log.record("endpoint", f"{endpoint.url}, signed for {endpoint.signing_region}")
+    log.credentials(credentials)
 
     deadline.begin("signing the GetCallerIdentity request")
     signed = sign_get_caller_identity(credentials, request.audience, endpoint)
@@ -139,6 +153,24 @@ def _make_aws_token_response(
     # Clients pass a `jwt` response through unchanged; the config's own
     # subject_token_type is what tells Google's STS this is an AWS request.
     return success(JWT_TOKEN_TYPE, signed.token, expires)
+
+
+def _session_credentials(
+    session: botocore.session.Session,
+    options: HelperOptions,
+    region: str | None,
+    deadline: Deadline,
+) -> AwsCredentials:
+    """Credentials from botocore's chain, refreshed if nearly spent, then the --role-arn hop."""
+    credentials = resolve_credentials(session, deadline)
+    left = usable_seconds(credentials.expiry, _now())
+    if left is not None and left < MIN_TOKEN_LIFETIME_SECONDS:
+        # A fresh session skips botocore's in-memory reuse and asks the source again.
+        credentials = resolve_credentials(open_session(options, deadline), deadline)
+
+    if options.role_arn:
+        credentials = assume_role(session, credentials, options, region, deadline)
+    return credentials
 
 
 def _make_oidc_token_response(
@@ -151,12 +183,15 @@ def _make_oidc_token_response(
     session = open_session(options, deadline)
     region = oidc_region(resolve_region(session, options, environ), options.sts_endpoint)
     audiences = jwt_audiences(request.audience, options.jwt_audiences)
+    log.record("endpoint", f"STS GetWebIdentityToken in {region}, audience {', '.join(audiences)}")
 
     credentials = resolve_credentials(session, deadline)
+    log.credentials(credentials)
     expiry = credentials.expiry
     if expiry is not None and (expiry - _now()).total_seconds() < MIN_SESSION_SECONDS:
         # AWS issues no token that outlives the session: ask the source again.
         credentials = resolve_credentials(open_session(options, deadline), deadline)
+        log.credentials(credentials)
 
     if options.role_arn:
         credentials = assume_role(session, credentials, options, region, deadline)

@@ -1,0 +1,3 @@
+"""The floor of the benchmark: the cheapest one-file program, built stripped."""
+
+print("hello world")

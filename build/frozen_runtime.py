@@ -1,0 +1,111 @@
+"""Start-up chores of the one-file binary, run before the helper's own code.
+
+One-file mode unpacks the bundle into a fresh folder under TMPDIR on every run
+(`_MEI*`, made by PyInstaller's bootloader; with the portable build also a
+`staticx-*` folder holding the bundle's C library) and removes it when the run
+ends. Two things need help:
+
+* The bootloader puts the unpack folder on LD_LIBRARY_PATH so the bundled
+  interpreter finds its libraries. Programs the helper starts (a
+  `credential_process`) must not inherit it: they would load the bundle's
+  libssl or libz instead of their own, and on an older host fail outright.
+* A run killed with SIGKILL (clients kill a helper that runs past their
+  timeout) leaves its folders behind. Each run therefore holds a shared
+  `flock` on its own folders for as long as it lives, and removes the folders
+  of earlier runs that are ours, older than `STALE_AFTER_SECONDS`, and held by
+  no process. The age check covers the moment between unpacking and taking
+  the lock; the lock covers runs that live long.
+
+Nothing here may fail a run: every error is swallowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sys
+import time
+
+__all__ = ["STALE_AFTER_SECONDS", "prepare"]
+
+# Far beyond the time from unpacking to taking the lock (well under a second)
+# and below any sensible gap between two token refreshes.
+STALE_AFTER_SECONDS = 60
+UNPACK_MARKER = "aws-wif-helper.unpacked"
+PROGRAM_NAME = "aws-wif-helper"
+
+# Descriptors holding this run's locks; kept open until the process ends.
+_held: list[int] = []
+
+
+def prepare() -> None:
+    """Restore the caller's library path, lock this run's folders, sweep stale ones."""
+    if not getattr(sys, "frozen", False):
+        return
+    with contextlib.suppress(Exception):
+        _restore_library_path()
+    with contextlib.suppress(Exception):
+        own = _own_folders()
+        for folder in own:
+            _hold(folder)
+        for parent in {os.path.dirname(folder) for folder in own}:
+            _sweep(parent, own)
+
+
+def _restore_library_path() -> None:
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
+
+
+def _own_folders() -> list[str]:
+    folders = [os.path.realpath(sys._MEIPASS)]  # type: ignore[attr-defined]
+    staticx = os.environ.get("STATICX_BUNDLE_DIR")
+    if staticx:
+        folders.append(os.path.realpath(staticx))
+    return folders
+
+
+def _hold(folder: str) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(descriptor, fcntl.LOCK_SH)
+    _held.append(descriptor)
+
+
+def _is_ours(path: str, name: str) -> bool:
+    if name.startswith("_MEI"):
+        return os.path.isfile(os.path.join(path, UNPACK_MARKER))
+    if name.startswith("staticx-"):
+        return os.readlink(os.path.join(path, ".staticx.prog")) == PROGRAM_NAME
+    return False
+
+
+def _sweep(parent: str, own: list[str]) -> None:
+    now = time.time()
+    for entry in os.scandir(parent):
+        path = os.path.realpath(entry.path)
+        with contextlib.suppress(OSError):
+            if path in own or not entry.is_dir(follow_symlinks=False):
+                continue
+            if not _is_ours(path, entry.name):
+                continue
+            if now - entry.stat(follow_symlinks=False).st_mtime < STALE_AFTER_SECONDS:
+                continue
+            _remove_if_unheld(path)
+
+
+def _remove_if_unheld(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        os.close(descriptor)
