@@ -138,7 +138,7 @@ def test_a_named_profile_that_does_not_exist_still_fails(env: dict[str, str]) ->
     response = _probe(env)["response"]
 
     assert response["success"] is False
-    assert response["code"] == "AWS_CREDENTIALS_NOT_FOUND"
+    assert response["code"] == "AWS_PROFILE_NOT_FOUND"
 
 
 def test_an_explicit_profile_skips_the_environment_keys(env: dict[str, str]) -> None:
