@@ -29,8 +29,8 @@ _WORKFORCE_PROVIDER = re.compile(
     rf"/workforcePools/{_SEGMENT}/providers/{_SEGMENT}"
 )
 _EXAMPLE = (
-    "//iam.googleapis.com/projects/PROJECT_NUMBER/locations/global"
-    "/workloadIdentityPools/POOL_ID/providers/PROVIDER_ID"
+    "//iam.googleapis.com/projects/123456789012/locations/global"
+    "/workloadIdentityPools/my-pool/providers/my-provider"
 )
 
 

@@ -123,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     print(USAGE, file=sys.stderr, end="")
+    if arguments and not arguments[0].startswith("-"):
+        print(
+            f"\nUnknown command {arguments[0]!r}; the commands are {', '.join(_COMMANDS)}.",
+            file=sys.stderr,
+        )
+        return 2
     print(
         "\nNo GOOGLE_EXTERNAL_ACCOUNT_* variables are set, so no Google client is "
         "running this; try `aws-wif-helper token --audience ...`.",

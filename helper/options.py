@@ -82,10 +82,14 @@ class _RaisingParser(argparse.ArgumentParser):
     """An argument parser that raises instead of printing and exiting."""
 
     def error(self, message: str) -> NoReturn:
+        where = (
+            "in the credential config's command"
+            if self.prog == "aws-wif-helper"
+            else f"for `{self.prog}`"
+        )
         raise HelperError(
             ErrorCode.INVALID_REQUEST,
-            f"Bad helper option in the credential config's command: {message}; "
-            "see `aws-wif-helper --help`.",
+            f"Bad helper option {where}: {message}; see `{self.prog} --help`.",
         )
 
 

@@ -175,9 +175,10 @@ def make_config(
 def helper_invocation() -> list[str]:
     """How to run this very helper: the frozen binary, the console script, or `python -m`."""
     if getattr(sys, "frozen", False):
-        # The staticx wrapper runs the program from a temporary copy, deleted on
-        # exit; it names the real one in STATICX_PROG_PATH.
-        return [os.path.abspath(os.environ.get("STATICX_PROG_PATH") or sys.executable)]
+        # The portable build runs from a copy unpacked by staticx; its wrapper
+        # says where the file the user installed is.
+        installed = os.environ.get("STATICX_PROG_PATH") or sys.executable
+        return [os.path.abspath(installed)]
 
     script = sys.argv[0] if sys.argv else ""
     if os.path.basename(script) == "aws-wif-helper" and os.path.isfile(script):
