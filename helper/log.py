@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,7 @@ __all__ = [
     "outcome",
     "record",
     "requested_path",
+    "secret_option_values",
     "start",
     "start_run",
     "step",
@@ -62,6 +64,8 @@ LOG_FILE_OPTION = "--log-file"
 LOG_FILE_VARIABLE = "AWS_WIF_HELPER_LOG_FILE"
 
 _FILE_MODE = 0o600
+# Options whose values a log line shows shortened: an external ID is often a shared secret.
+_SECRET_OPTIONS = ("--external-id",)
 _KIND_WIDTH = 8
 # Longer lines are cut: one step, one line, whatever an exception carries.
 _MAX_TEXT_CHARACTERS = 2000
@@ -114,8 +118,14 @@ def requested_path(argv: Sequence[str], environ: Mapping[str, str]) -> str | Non
     return environ.get(LOG_FILE_VARIABLE) or None
 
 
-def start(path: str | None, description: str) -> bool:
-    """Open `path` for this run and log a `start` line; False (and silence) if it cannot be."""
+def start(path: str | None, description: str, secrets: Sequence[str] = ()) -> bool:
+    """Open `path` for this run and log a `start` line; False (and silence) if it cannot be.
+
+    `secrets` (option values such as --external-id) are kept out of every line,
+    the `start` line included. A log file that is a symbolic link, another
+    user's or writable by every user is not written: the helper would append
+    to whatever the link names, or to a file someone else controls.
+    """
     global _current
     if _current is not None:
         _current.close()
@@ -126,15 +136,39 @@ def start(path: str | None, description: str) -> bool:
     try:
         descriptor = os.open(
             os.path.expanduser(path),
-            os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK,
             _FILE_MODE,
         )
     except OSError:
         return False
+    if not _is_own_private_file(os.fstat(descriptor)):
+        os.close(descriptor)
+        return False
 
     _current = _StepLog(descriptor)
+    _current.forget(secrets)
     _current.record("start", description)
     return True
+
+
+def secret_option_values(argv: Sequence[str]) -> list[str]:
+    """The values in `argv` of options that may be secret (--external-id)."""
+    values = []
+    for index, argument in enumerate(argv):
+        for option in _SECRET_OPTIONS:
+            if argument == option and index + 1 < len(argv):
+                values.append(argv[index + 1])
+            elif argument.startswith(option + "="):
+                values.append(argument.partition("=")[2])
+    return values
+
+
+def _is_own_private_file(status: os.stat_result) -> bool:
+    return (
+        stat.S_ISREG(status.st_mode)
+        and status.st_uid == os.geteuid()
+        and not status.st_mode & stat.S_IWOTH
+    )
 
 
 def start_run(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
@@ -150,6 +184,7 @@ def start_run(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
         path,
         f"aws-wif-helper {helper.__version__} protocol mode; options: "
         f"{' '.join(argv) or '(none)'}; {asked or 'no GOOGLE_EXTERNAL_ACCOUNT_* values'}",
+        secret_option_values(argv),
     )
 
 

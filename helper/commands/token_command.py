@@ -48,6 +48,7 @@ def run(argv: Sequence[str]) -> int:
         log.start(
             log.requested_path(argv, os.environ),
             f"aws-wif-helper token; options: {' '.join(argv)}",
+            log.secret_option_values(argv),
         )
         options = options_from_namespace(namespace)
         if namespace.mode not in MODES:
