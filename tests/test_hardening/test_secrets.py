@@ -156,3 +156,51 @@ def test_files_the_helper_creates_are_private_whatever_the_umask(
         "response.json": 0o600,
         "response.json.lock": 0o600,
     }
+
+
+def test_the_step_log_is_private_whatever_the_umask(
+    aws_env: AwsEnvironment, tmp_path: Path
+) -> None:
+    aws_env.use_key(LONG_TERM_KEY)
+    log = tmp_path / "helper.log"
+
+    result = module_helper().run(
+        aws_env.environ(client_variables()),
+        ["--log-file", str(log)],
+        before_exec=lambda: os.umask(0),
+    )
+
+    assert result.response["success"] is True
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_the_step_log_never_writes_through_a_symbolic_link(
+    aws_env: AwsEnvironment, tmp_path: Path
+) -> None:
+    aws_env.use_key(LONG_TERM_KEY)
+    target = tmp_path / "precious.txt"
+    target.write_text("kept\n")
+    log = tmp_path / "helper.log"
+    log.symlink_to(target)
+
+    result = module_helper().run(aws_env.environ(client_variables()), ["--log-file", str(log)])
+
+    assert result.response["success"] is True
+    assert target.read_text() == "kept\n"
+
+
+def test_the_step_log_holds_no_external_id(aws_env: AwsEnvironment, tmp_path: Path) -> None:
+    aws_env.use_key(LONG_TERM_KEY)
+    aws_env.set(AWS_ENDPOINT_URL_STS=refused_url())
+    external_id = remember_secret("external-" + "7f3a9c" * 4, "an external ID")
+    log = tmp_path / "helper.log"
+    role = ["--role-arn", "arn:aws:iam::111122223333:role/app", "--external-id", external_id]
+    mark = CAPTURED.mark()
+
+    result = module_helper().run(
+        aws_env.environ(client_variables()), ["--log-file", str(log), *role]
+    )
+
+    assert result.response["code"] == "AWS_UNREACHABLE"
+    assert log.read_text()
+    assert find_leaks(CAPTURED.since(mark)) == []
