@@ -392,3 +392,33 @@ def assert_untouched(output_file: Path, before: os.stat_result) -> None:
         before.st_mtime_ns,
         before.st_size,
     )
+
+
+def test_a_credential_process_that_never_exits_does_not_outlive_the_answer(
+    aws_env: AwsEnvironment, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "credential-process.pid"
+    script = tmp_path / "credential-process"
+    script.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 30\n")
+    script.chmod(0o700)
+    aws_env.write_config(f"[profile app]\ncredential_process = {script}\n")
+    aws_env.set(AWS_PROFILE="app")
+
+    result = module_helper().run(aws_env.environ(client_variables()), ["--timeout", "1"])
+
+    assert_well_formed_failure(result, "DEADLINE_EXCEEDED")
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        if not Path(f"/proc/{pid}").exists() or "Z" in process_state(pid):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the credential_process was still running after the helper answered")
+
+
+def process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return "gone"
