@@ -61,6 +61,8 @@ def reuse_or_make(
         return make()
 
     with _exclusive_lock(path + ".lock", deadline):
+        # Whoever holds the lock may clear what killed writers left behind.
+        remove_abandoned_temporary_files(path)
         cached = read_reusable_response(path, request, options)
         if cached is not None:
             log.record("cache", f"reused the fresh response another run wrote to {path}")
@@ -68,7 +70,6 @@ def reuse_or_make(
 
         response = make()
         deadline.begin("writing the output file")
-        remove_abandoned_temporary_files(path)
         write_output_file(path, render(response))
         return response
 
