@@ -5,8 +5,9 @@ so a run killed half-way through writing it (by a client's timeout, the OOM
 killer, a reboot) must leave either the old complete response or the new
 complete one. These tests kill the helper hundreds of times: half of the kills
 at a random moment of the run, half the moment its temporary file appears,
-which is when the write is under way. Two runs go at once with two audiences,
-so that every run that gets far enough rewrites the file. After every kill,
+which is when the write is under way. Two runs go at once, each for another
+audience than the runs before it, so that every run that gets far enough
+rewrites the file. After every kill,
 and all the while from a reader thread, the file must be a complete, valid
 response.
 """
@@ -31,8 +32,9 @@ from tests.harness import (
 )
 from tests.standins.aws_keys import LONG_TERM_KEY
 
-OTHER_AUDIENCE = AUDIENCE.replace("aws-provider", "other-provider")
-AUDIENCES = (AUDIENCE, OTHER_AUDIENCE)
+# Each run asks for another provider than the runs just before it, so that it
+# finds no response to reuse and writes the file.
+AUDIENCES = tuple(AUDIENCE.replace("aws-provider", f"provider-{number}") for number in range(8))
 MODULE_KILLS = 200
 FROZEN_KILLS = 12
 WORKERS = 2
@@ -106,7 +108,7 @@ def kill_again_and_again(
         chance = random.Random(worker)
         for number in range(kills // WORKERS):
             left_before = temporary_files()  # by runs killed earlier
-            run = helper.start(environments[(number + worker) % 2])
+            run = helper.start(environments[(number * WORKERS + worker) % len(AUDIENCES)])
             if number % 2:
                 time.sleep(chance.uniform(0, typical_run_seconds))
             else:
