@@ -96,10 +96,16 @@ def credentials_without_session(
     if resolve_region(None, options, environ) is None:
         return None
 
-    found = botocore.credentials.EnvProvider(environ=dict(environ)).load()
-    if found is None:
-        return None
-    frozen = found.get_frozen_credentials()
+    found: Any = None
+    try:
+        found = botocore.credentials.EnvProvider(environ=dict(environ)).load()
+        if found is None:
+            return None
+        frozen = found.get_frozen_credentials()
+    except Exception as error:
+        # The same translation as in the chain: expired or incomplete keys, not INTERNAL.
+        source = SourceFailure("env", SOURCE_NAMES["env"], "default", "default", _expiry_of(found))
+        raise translate_source_failure(error, source, "reading AWS_* variables") from None
     return AwsCredentials(
         access_key=frozen.access_key,
         secret_key=frozen.secret_key,

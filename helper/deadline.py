@@ -139,9 +139,10 @@ def end_abandoned_work() -> None:
 def seconds_since_process_start() -> float:
     """How long ago this run was started, unpacking included; 0.0 where that cannot be read.
 
-    A one-file frozen build runs as two processes: the bootloader unpacks the
-    bundle, then starts the same executable again as its child to run Python.
-    The run began when the bootloader did, so the child counts from its parent.
+    A one-file frozen build runs as a chain of processes from one command: the
+    portable build's staticx launcher (which unpacks the C library), the
+    PyInstaller bootloader (which unpacks the bundle) and the Python process.
+    The run began when the first of them did.
     """
     try:
         started_ticks = _start_ticks(_run_process_id())
@@ -153,12 +154,22 @@ def seconds_since_process_start() -> float:
 
 
 def _run_process_id() -> int:
-    """This process, or its parent when that is the bootloader of this frozen build."""
-    if getattr(sys, "frozen", False):
-        parent = os.getppid()
-        if os.readlink(f"/proc/{parent}/exe") == os.readlink("/proc/self/exe"):
-            return parent
-    return os.getpid()
+    """The first process of this run: this one, or the launchers of a frozen build above it."""
+    process_id = os.getpid()
+    if not getattr(sys, "frozen", False):
+        return process_id
+
+    # The bootloader runs this same executable; staticx's launcher is the
+    # command that was started (it names it in STATICX_PROG_PATH).
+    own = os.readlink("/proc/self/exe")
+    launcher = os.environ.get("STATICX_PROG_PATH")
+    run_programs = {own, os.path.realpath(launcher)} if launcher else {own}
+    for _ in range(2):
+        parent = _parent_process_id(process_id)
+        if os.readlink(f"/proc/{parent}/exe") not in run_programs:
+            break
+        process_id = parent
+    return process_id
 
 
 def _start_ticks(process_id: int) -> int:

@@ -15,6 +15,9 @@ changes:
   minutes, to ride out a metadata outage. A subject token must not outlive the
   keys that signed it, so the expiry the service gave is kept, and expired
   credentials fail with `AWS_CREDENTIALS_EXPIRED`.
+
+AWS_METADATA_SERVICE_TIMEOUT and AWS_METADATA_SERVICE_NUM_ATTEMPTS are not
+used: the run's deadline decides.
 """
 
 from __future__ import annotations

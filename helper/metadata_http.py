@@ -35,10 +35,6 @@ class Outcome:
     body: bytes = dataclasses.field(default=b"", repr=False)
 
     @property
-    def answered(self) -> bool:
-        return self.status is not None
-
-    @property
     def failed_on_server(self) -> bool:
         """The endpoint is there but failing or throttling: worth reporting as such."""
         return self.status is not None and (self.status == 429 or self.status >= 500)

@@ -53,13 +53,17 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self.server.requests.append(request)
         reply = self.server.handler(request)
 
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for key, value in reply.headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller gave up first (a deadline test); nothing is left to answer.
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from tests.standins.aws_keys import LONG_TERM_KEY, SESSION_KEY
 from tests.test_sources.workload import (
     GENEROUS_TIMEOUT,
@@ -31,18 +33,28 @@ def test_session_token_from_the_environment_is_sent_and_signed(workload: Workloa
     assert "x-amz-security-token" in signed.split(";")
 
 
-def test_access_key_without_secret_names_the_missing_variable(workload: Workload) -> None:
+@pytest.mark.parametrize("region", [None, "eu-west-1"])
+def test_access_key_without_secret_names_the_missing_variable(
+    workload: Workload, region: str | None
+) -> None:
     workload.set(AWS_ACCESS_KEY_ID=LONG_TERM_KEY.access_key_id)
+    if region:
+        workload.set(AWS_DEFAULT_REGION=region)
 
     result = workload.run(*GENEROUS_TIMEOUT)
 
     assert_fails(result, "AWS_CREDENTIALS_NOT_FOUND", "AWS_SECRET_ACCESS_KEY")
 
 
-def test_expired_environment_credentials_fail_as_expired(workload: Workload) -> None:
+@pytest.mark.parametrize("region", [None, "eu-west-1"])
+def test_expired_environment_credentials_fail_as_expired(
+    workload: Workload, region: str | None
+) -> None:
     workload.use_key(SESSION_KEY)
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
     workload.set(AWS_CREDENTIAL_EXPIRATION=past.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if region:
+        workload.set(AWS_DEFAULT_REGION=region)
 
     result = workload.run(*GENEROUS_TIMEOUT)
 
