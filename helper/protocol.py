@@ -181,6 +181,7 @@ def _session_credentials(
         credentials = resolve_credentials(open_session(options, deadline), deadline)
 
     if options.role_arn:
+        log.credentials(credentials)
         credentials = assume_role(session, credentials, options, region, deadline)
     return credentials
 
@@ -207,6 +208,7 @@ def _make_oidc_token_response(
 
     if options.role_arn:
         credentials = assume_role(session, credentials, options, region, deadline)
+        log.credentials(credentials)
 
     duration = token_duration_seconds(options.token_lifetime_seconds, credentials.expiry, _now())
     deadline.begin(

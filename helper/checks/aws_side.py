@@ -20,6 +20,7 @@ from typing import Any
 
 import botocore.session
 
+from helper.assume_role import assume_role
 from helper.aws_errors import translate
 from helper.aws_session import open_session
 from helper.checks.report import Report
@@ -57,7 +58,7 @@ def check_aws(
         return None
 
     endpoint = _check_endpoint(report, region, options, environ, mode)
-    credentials = _check_source(report, session, deadline, environ)
+    credentials = _check_source(report, session, options, region, deadline, environ)
     if credentials is None:
         return None
 
@@ -162,24 +163,43 @@ def _region_origin(options: HelperOptions, environ: Mapping[str, str], region: s
 def _check_source(
     report: Report,
     session: botocore.session.Session,
+    options: HelperOptions,
+    region: str | None,
     deadline: Deadline,
     environ: Mapping[str, str],
 ) -> AwsCredentials | None:
+    """Resolve credentials as the helper does: the chain, then the --role-arn hop if asked."""
+    found: list[AwsCredentials] = []
+
+    def resolve() -> AwsCredentials:
+        found.append(resolve_credentials(session, deadline))
+        if options.role_arn:
+            found.append(assume_role(session, found[0], options, region, deadline))
+        return found[-1]
+
     started = time.monotonic()
     try:
-        credentials = run_before_deadline(lambda: resolve_credentials(session, deadline), deadline)
+        credentials = run_before_deadline(resolve, deadline)
     except Exception as error:
         failure = translate(error, deadline.step)
+        origin = f" ({describe_source(found[0], session, environ)})" if found else ""
         report.fail(
-            "aws.source", f"No usable AWS credentials ({failure.code.value}).", failure.message
+            "aws.source",
+            f"No usable AWS credentials ({failure.code.value}){origin}.",
+            failure.message,
         )
         return None
 
     took = time.monotonic() - started
+    description = describe_source(found[0], session, environ)
+    if options.role_arn:
+        description += (
+            f", then assume-role {options.role_arn} (--role-arn; session key "
+            f"{shorten(credentials.access_key)})"
+        )
     report.ok(
         "aws.source",
-        f"{describe_source(credentials, session, environ)}; found in {took:.2f} s of the "
-        f"helper's {deadline.total_seconds:g} s.",
+        f"{description}; found in {took:.2f} s of the helper's {deadline.total_seconds:g} s.",
     )
     return credentials
 

@@ -175,15 +175,27 @@ def make_config(
 def helper_invocation() -> list[str]:
     """How to run this very helper: the frozen binary, the console script, or `python -m`."""
     if getattr(sys, "frozen", False):
-        # The portable build runs from a copy unpacked by staticx; its wrapper
-        # says where the file the user installed is.
-        installed = os.environ.get("STATICX_PROG_PATH") or sys.executable
-        return [os.path.abspath(installed)]
+        return [_frozen_binary_path()]
 
     script = sys.argv[0] if sys.argv else ""
     if os.path.basename(script) == "aws-wif-helper" and os.path.isfile(script):
         return [os.path.abspath(script)]
     return [os.path.abspath(sys.executable), "-m", "helper"]
+
+
+def _frozen_binary_path() -> str:
+    """The file the user runs, even when staticx unpacked the program somewhere else first.
+
+    staticx's bootloader extracts the real program into STATICX_BUNDLE_DIR (a
+    temporary folder, gone after the run) and says where it was started from in
+    STATICX_PROG_PATH; without staticx, sys.executable is the file itself.
+    """
+    executable = os.path.abspath(sys.executable)
+    bundle = os.environ.get("STATICX_BUNDLE_DIR")
+    outer = os.environ.get("STATICX_PROG_PATH")
+    if bundle and outer and executable.startswith(os.path.abspath(bundle) + os.sep):
+        return os.path.abspath(outer)
+    return executable
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -5,9 +5,11 @@
 Without --config it reads the file GOOGLE_APPLICATION_CREDENTIALS names, and
 without either it checks the AWS side alone (helper options such as --profile
 may then be given). The report has one line per check, ok / warn / fail with
-the fix, and the exit status is 1 when any check fails. Nothing is sent over
-the network unless --online (AWS STS GetCallerIdentity) or --exchange (the
-helper's token to the config's token_url and impersonation URL) is given.
+the fix, and the exit status is 1 when any check fails. Finding credentials
+makes the calls the helper itself would make (an SSO portal, STS for an
+assume-role profile or --role-arn, the metadata services); nothing else is sent
+unless --online (AWS STS GetCallerIdentity) or --exchange (the helper's token to
+the config's token_url and impersonation URL) is given.
 """
 
 from __future__ import annotations
