@@ -20,7 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from tests.harness import AUDIENCE, AWS_TOKEN_TYPE, AwsEnvironment, HelperCommand, client_variables
+from tests.harness import (
+    AUDIENCE,
+    AWS_TOKEN_TYPE,
+    AwsEnvironment,
+    HelperCommand,
+    HelperRun,
+    capture_helper_run,
+    client_variables,
+)
 from tests.standins.aws_keys import AwsKey
 from tests.standins.aws_sts import AwsStsStandIn
 from tests.standins.container import ContainerCredentialsStandIn
@@ -157,9 +165,10 @@ class Workload(AwsEnvironment):
     ) -> HelperResult:
         """Run the helper as a Google client would, with a clean environment."""
         started = time.monotonic()
+        environ = self.environ(client_variables())
         with subprocess.Popen(
             [*self.helper.argv, *options],
-            env=self.environ(client_variables()),
+            env=environ,
             cwd=self.work_dir,
             stdin=stdin,
             stdout=subprocess.PIPE,
@@ -171,6 +180,8 @@ class Workload(AwsEnvironment):
             answered = time.monotonic() - started
             rest, stderr = process.communicate(timeout=_PROCESS_TIMEOUT_SECONDS)
         seconds = time.monotonic() - started
+        outcome = HelperRun(process.returncode, first_line + rest, stderr)
+        capture_helper_run(self.helper.name, environ, options, outcome)
 
         assert process.returncode == 0, (process.returncode, first_line, rest, stderr)
         text = (first_line + rest).decode("ascii")
