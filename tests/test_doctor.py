@@ -519,6 +519,7 @@ def test_cli_exits_1_on_failure_and_prints_json_on_request(
         timeout=120,
         check=False,
     )
+    capture("doctor run as a process", finished.stdout + finished.stderr)
 
     assert finished.returncode == 1
     document = json.loads(finished.stdout)
@@ -541,6 +542,7 @@ def test_cli_text_report_has_one_line_per_check_with_the_fix(
         timeout=120,
         check=False,
     )
+    capture("doctor run as a process", finished.stdout + finished.stderr)
 
     line = next(line for line in finished.stdout.splitlines() if "config.timeout" in line)
     assert line.split()[0] == "fail"
@@ -562,6 +564,7 @@ def test_cli_uses_google_application_credentials_without_config(
         timeout=120,
         check=False,
     )
+    capture("doctor run as a process", finished.stdout + finished.stderr)
 
     assert finished.returncode == 0, finished.stdout
     assert str(path) in finished.stdout.splitlines()[0]

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.captured import capture
+
 __all__ = [
     "AUDIENCE",
     "BINARY",
@@ -86,7 +88,7 @@ class Sandbox:
         timeout: float = RUN_TIMEOUT_SECONDS,
     ) -> subprocess.CompletedProcess[str]:
         """Run the binary as a Google client would: no stdin, stdout and stderr captured."""
-        return subprocess.run(
+        completed = subprocess.run(
             [str(require_binary()), *arguments],
             env={**self.env, **(extra_env or {})},
             stdin=subprocess.DEVNULL,
@@ -95,6 +97,8 @@ class Sandbox:
             timeout=timeout,
             check=False,
         )
+        capture("the frozen binary in a sandbox", completed.stdout + completed.stderr)
+        return completed
 
     def response(
         self, *arguments: str, extra_env: Mapping[str, str] | None = None
