@@ -15,7 +15,7 @@ import datetime
 import json
 import secrets
 
-from tests.standins.aws_keys import ACCOUNT_ID, AwsKey
+from tests.standins.aws_keys import ACCOUNT_ID, AwsKey, remember_secret
 from tests.standins.misbehaving import MisbehavingStandIn
 from tests.standins.server import Reply, Request
 
@@ -29,7 +29,9 @@ class ContainerCredentialsStandIn(MisbehavingStandIn):
 
     def __init__(self, role_name: str = "app-pod-role") -> None:
         self.role_name = role_name
-        self.authorization_token: str | None = "pod-identity-" + secrets.token_urlsafe(24)
+        self.authorization_token: str | None = remember_secret(
+            "pod-identity-" + secrets.token_urlsafe(24), "a container authorization token"
+        )
         self.key = _role_key(role_name, expires_in=datetime.timedelta(hours=6))
         super().__init__()
 

@@ -20,7 +20,7 @@ import json
 import secrets
 import threading
 
-from tests.standins.aws_keys import ACCOUNT_ID, AwsKey
+from tests.standins.aws_keys import ACCOUNT_ID, AwsKey, remember_secret
 from tests.standins.misbehaving import MisbehavingStandIn
 from tests.standins.server import Reply, Request
 
@@ -80,7 +80,7 @@ class InstanceMetadataStandIn(MisbehavingStandIn):
             return _text(405, "Method Not Allowed")
         if "x-aws-ec2-metadata-token-ttl-seconds" not in request.headers:
             return _text(400, "Missing TTL header")
-        token = "imds-session-" + secrets.token_hex(16)
+        token = remember_secret("imds-session-" + secrets.token_hex(16), "an IMDSv2 token")
         with self._lock:
             self._tokens.add(token)
             self.tokens_issued += 1

@@ -25,7 +25,7 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.standins.aws_keys import AwsKey
+from tests.standins.aws_keys import AwsKey, remember_secret
 from tests.standins.misbehaving import MisbehavingStandIn
 from tests.standins.server import Reply, Request
 
@@ -68,7 +68,9 @@ class SsoStandIn(MisbehavingStandIn):
             "expiresAt": _timestamp(_now() + expires_in),
         }
         if refreshable:
-            refresh_token = "standin-refresh-" + secrets.token_hex(16)
+            refresh_token = remember_secret(
+                "standin-refresh-" + secrets.token_hex(16), "an SSO refresh token"
+            )
             with self._lock:
                 self._refresh_tokens.add(refresh_token)
             cached.update(
@@ -161,7 +163,7 @@ class SsoStandIn(MisbehavingStandIn):
         )
 
     def _new_access_token(self) -> str:
-        token = "standin-sso-access-" + secrets.token_hex(16)
+        token = remember_secret("standin-sso-access-" + secrets.token_hex(16), "an SSO token")
         with self._lock:
             self._access_tokens.add(token)
         return token
