@@ -88,3 +88,14 @@ def test_botocore_root_data_and_ca_bundle_are_carried(entries: set[str]) -> None
 def test_unused_packages_are_left_out(entries: set[str], module: str) -> None:
     assert f"module:{module}" not in entries
     assert not any(name.startswith(f"module:{module}.") for name in entries)
+
+
+def test_no_build_tooling_is_carried(entries: set[str]) -> None:
+    tooling = ("setuptools", "pkg_resources", "_distutils_hack", "distutils", "packaging", "pip")
+    carried = {
+        name
+        for name in entries
+        if name.startswith("module:") and name[len("module:") :].split(".")[0] in tooling
+    }
+
+    assert carried == set()
