@@ -32,6 +32,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from helper.aws_session import connect_timeout_seconds
 from helper.credentials import AwsCredentials
 from helper.deadline import Deadline
 from helper.errors import ErrorCode, HelperError
@@ -57,8 +58,6 @@ __all__ = [
 SESSION_CLOCK_SLACK_SECONDS = 30
 # Credentials that leave less than this are asked for again before the call.
 MIN_SESSION_SECONDS = MIN_TOKEN_LIFETIME_OPTION_SECONDS + SESSION_CLOCK_SLACK_SECONDS
-
-_CONNECT_TIMEOUT_CAP_SECONDS = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +176,6 @@ def sts_client(
 
     # A profile may still ask for the legacy global endpoint for us-east-1.
     session.set_config_variable("sts_regional_endpoints", "regional")
-    remaining = deadline.remaining_seconds()
     return session.create_client(
         "sts",
         region_name=region,
@@ -185,8 +183,8 @@ def sts_client(
         aws_secret_access_key=credentials.secret_key,
         aws_session_token=credentials.token,
         config=botocore.config.Config(
-            connect_timeout=min(_CONNECT_TIMEOUT_CAP_SECONDS, remaining),
-            read_timeout=remaining,
+            connect_timeout=connect_timeout_seconds(deadline),
+            read_timeout=deadline.timeout_seconds(),
         ),
     )
 
