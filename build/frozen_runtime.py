@@ -3,18 +3,27 @@
 One-file mode unpacks the bundle into a fresh folder under TMPDIR on every run
 (`_MEI*`, made by PyInstaller's bootloader; with the portable build also a
 `staticx-*` folder holding the bundle's C library) and removes it when the run
-ends. Two things need help:
+ends. Before that, the launcher at the front of the file (build/launcher/
+launcher.c) chose a TMPDIR that allows running programs and copied the bundle
+there to run it. Three things need help:
+
+* The launcher's copy of the bundle (AWS_WIF_HELPER_LAUNCH_COPY) is no longer
+  needed once this code runs, and the caller's TMPDIR, which the launcher may
+  have changed, belongs to the programs the helper starts. Both are put right
+  first.
 
 * The bootloader puts the unpack folder on LD_LIBRARY_PATH so the bundled
   interpreter finds its libraries. Programs the helper starts (a
   `credential_process`) must not inherit it: they would load the bundle's
   libssl or libz instead of their own, and on an older host fail outright.
 * A run killed with SIGKILL (clients kill a helper that runs past their
-  timeout) leaves its folders behind. Each run therefore holds a shared
-  `flock` on its own folders for as long as it lives, and removes the folders
-  of earlier runs that are ours, older than `STALE_AFTER_SECONDS`, and held by
-  no process. The age check covers the moment between unpacking and taking
-  the lock; the lock covers runs that live long.
+  timeout) leaves its folders behind, and a run killed within its first
+  moments its launcher's copy. Each run therefore holds a shared `flock` on
+  its own folders for as long as it lives, and removes the folders of earlier
+  runs that are ours, older than `STALE_AFTER_SECONDS`, and held by no
+  process. The age check covers the moment between unpacking and taking the
+  lock; the lock covers runs that live long. A launcher's copy older than that
+  belongs to a dead run, since a live one deletes its copy at once.
 
 Nothing here may fail a run: every error is swallowed.
 """
@@ -35,15 +44,20 @@ __all__ = ["STALE_AFTER_SECONDS", "prepare"]
 STALE_AFTER_SECONDS = 60
 UNPACK_MARKER = "aws-wif-helper.unpacked"
 PROGRAM_NAME = "aws-wif-helper"
+LAUNCH_COPY_PREFIX = ".aws-wif-helper-launch-"  # as in build/launcher/launcher.c
 
 # Descriptors holding this run's locks; kept open until the process ends.
 _held: list[int] = []
 
 
 def prepare() -> None:
-    """Restore the caller's library path, lock this run's folders, sweep stale ones."""
+    """Undo the launcher's changes, lock this run's folders, sweep stale ones."""
     if not getattr(sys, "frozen", False):
         return
+    with contextlib.suppress(Exception):
+        _remove_launch_copy()
+    with contextlib.suppress(Exception):
+        _restore_temporary_folder()
     with contextlib.suppress(Exception):
         _restore_library_path()
     with contextlib.suppress(Exception):
@@ -52,6 +66,29 @@ def prepare() -> None:
             _hold(folder)
         for parent in {os.path.dirname(folder) for folder in own}:
             _sweep(parent, own)
+
+
+def _remove_launch_copy() -> None:
+    copy = os.environ.pop("AWS_WIF_HELPER_LAUNCH_COPY", None)
+    if copy and os.path.basename(copy).startswith(LAUNCH_COPY_PREFIX):
+        os.unlink(copy)
+
+
+def _restore_temporary_folder() -> None:
+    """Give back the caller's TMPDIR, which the launcher kept when it changed it.
+
+    AWS_WIF_HELPER_CALLER_TMPDIR is set only then; empty means the caller had
+    none. The unpack folders stay where they are;
+    only programs the helper starts, and its own temporary files, see the
+    caller's TMPDIR again.
+    """
+    caller = os.environ.pop("AWS_WIF_HELPER_CALLER_TMPDIR", None)
+    if caller is None:
+        return
+    if caller:
+        os.environ["TMPDIR"] = caller
+    else:
+        os.environ.pop("TMPDIR", None)
 
 
 def _restore_library_path() -> None:
@@ -89,6 +126,9 @@ def _sweep(parent: str, own: list[str]) -> None:
     for entry in os.scandir(parent):
         path = os.path.realpath(entry.path)
         with contextlib.suppress(OSError):
+            if entry.name.startswith(LAUNCH_COPY_PREFIX):
+                _remove_stale_launch_copy(entry, now)
+                continue
             if path in own or not entry.is_dir(follow_symlinks=False):
                 continue
             if not _is_ours(path, entry.name):
@@ -96,6 +136,14 @@ def _sweep(parent: str, own: list[str]) -> None:
             if now - entry.stat(follow_symlinks=False).st_mtime < STALE_AFTER_SECONDS:
                 continue
             _remove_if_unheld(path)
+
+
+def _remove_stale_launch_copy(entry: os.DirEntry[str], now: float) -> None:
+    status = entry.stat(follow_symlinks=False)
+    if not entry.is_file(follow_symlinks=False) or status.st_uid != os.geteuid():
+        return
+    if now - status.st_mtime >= STALE_AFTER_SECONDS:
+        os.unlink(entry.path)
 
 
 def _remove_if_unheld(path: str) -> None:

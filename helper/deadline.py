@@ -13,6 +13,7 @@ one-file build's unpacking, not from the moment Python got going.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -36,6 +37,9 @@ T = TypeVar("T")
 # Kept back from the deadline for writing the answer after the work stops.
 _ANSWER_RESERVE_SECONDS = 0.1
 _MIN_TIMEOUT_SECONDS = 0.05
+# Processes from the one that was started down to Python in a frozen build:
+# launcher (running staticx's bootloader), PyInstaller's bootloader, Python.
+_LAUNCHER_DEPTH = 3
 
 
 class Deadline:
@@ -159,12 +163,22 @@ def _run_process_id() -> int:
     if not getattr(sys, "frozen", False):
         return process_id
 
-    # The bootloader runs this same executable; staticx's launcher is the
-    # command that was started (it names it in STATICX_PROG_PATH).
+    # The launcher at the front of the file names its process, which the
+    # bundle's bootloaders run under (build/launcher/launcher.c).
+    with contextlib.suppress(ValueError, OSError, IndexError):
+        launcher = int(os.environ.get("AWS_WIF_HELPER_LAUNCH_PID", ""))
+        ancestor = process_id
+        for _ in range(_LAUNCHER_DEPTH):
+            ancestor = _parent_process_id(ancestor)
+            if ancestor == launcher:
+                return launcher
+
+    # Without it (a build run without the launcher), the bootloader runs this
+    # same executable, and staticx's names the command it was started as.
     own = os.readlink("/proc/self/exe")
-    launcher = os.environ.get("STATICX_PROG_PATH")
-    run_programs = {own, os.path.realpath(launcher)} if launcher else {own}
-    for _ in range(2):
+    staticx = os.environ.get("STATICX_PROG_PATH")
+    run_programs = {own, os.path.realpath(staticx)} if staticx else {own}
+    for _ in range(_LAUNCHER_DEPTH - 1):
         parent = _parent_process_id(process_id)
         if os.readlink(f"/proc/{parent}/exe") not in run_programs:
             break

@@ -38,6 +38,10 @@ class ErrorCode(str, enum.Enum):
     INVALID_TOKEN_LIFETIME = "INVALID_TOKEN_LIFETIME"
     DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
     OUTPUT_FILE_ERROR = "OUTPUT_FILE_ERROR"
+    # Answered by the binary's launcher (build/launcher/launcher.c) before the
+    # helper's own code runs; listed here so the codes have one home.
+    UNPACK_FOLDER_UNAVAILABLE = "UNPACK_FOLDER_UNAVAILABLE"
+    LAUNCH_FAILED = "LAUNCH_FAILED"
     INTERNAL = "INTERNAL"
 
 

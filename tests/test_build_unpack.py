@@ -3,19 +3,18 @@
 Every run unpacks the bundle under TMPDIR (`staticx-*` for the C library
 layer, `_MEI*` for PyInstaller's) and removes it at exit. These tests pin the
 cases around that: a run ended by SIGTERM, runs killed with SIGKILL (whose
-folders the next run sweeps once they are stale and unheld), folders that are
-not ours or still in use, the library path handed to child processes, and a
-`/tmp` mounted noexec (build/README.md, "Unpack folder").
+folders, and launcher copies, the next run sweeps once they are stale and
+unheld), folders that are not ours or still in use, and the library path
+handed to child processes. How the folder is chosen (noexec mounts) is in
+tests/test_build_launcher.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import time
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.standins.frozen_binary import (
-    AUDIENCE,
     Sandbox,
     require_binary,
     signing_access_key,
@@ -123,6 +121,18 @@ def test_next_run_keeps_folders_of_runs_still_going(
     assert slow_run.poll() is None
 
 
+def test_next_run_removes_stale_launcher_copies_and_keeps_recent_ones(sandbox: Sandbox) -> None:
+    # A run killed before the helper starts leaves the launcher's copy of the bundle.
+    stale, recent = ".aws-wif-helper-launch-Stale1", ".aws-wif-helper-launch-Recnt1"
+    for name in (stale, recent):
+        (sandbox.unpack / name).write_bytes(b"\x7fELF a copy of the bundle")
+    _age(sandbox, [stale])
+
+    assert signing_access_key(sandbox.response()) == ACCESS_KEY
+
+    assert sandbox.unpack_folders() == [recent]
+
+
 def test_next_run_leaves_other_programs_folders_alone(sandbox: Sandbox) -> None:
     foreign = ["_MEIforeign", "staticx-foreign"]
     for name in foreign:
@@ -152,93 +162,6 @@ def test_credential_process_gets_the_callers_library_path(sandbox: Sandbox) -> N
 
     assert signing_access_key(response) == ACCESS_KEY
     assert seen.read_text() == "/opt/caller/lib"
-
-
-def test_noexec_tmp_stops_the_binary_before_it_answers(namespace_tools: None) -> None:
-    outcome = _run_with_noexec_tmp(tmpdir=None)
-
-    assert outcome.status != 0
-    assert outcome.stdout == ""
-
-
-def test_tmpdir_on_an_exec_mount_works_when_tmp_is_noexec(namespace_tools: None) -> None:
-    outcome = _run_with_noexec_tmp(tmpdir=f"{_EXEC_MOUNT}/unpack")
-
-    assert outcome.status == 0, outcome.stderr
-    assert signing_access_key(json.loads(outcome.stdout)) == ACCESS_KEY
-    assert outcome.leftovers == 0
-
-
-# In a private mount namespace: an exec tmpfs on /mnt receives a copy of the
-# binary, then a noexec tmpfs hides /tmp (and whatever of ours lives there).
-_EXEC_MOUNT = "/mnt"
-_NOEXEC_SCRIPT = """
-set -e
-mount -t tmpfs -o exec,size=64m aws-wif-exec /mnt
-cp "$1" /mnt/aws-wif-helper
-mkdir /mnt/unpack
-mount -t tmpfs -o noexec,nosuid,size=64m aws-wif-noexec /tmp
-set +e
-/mnt/aws-wif-helper >/mnt/stdout 2>/mnt/stderr
-echo "$?" >/mnt/status
-echo "status=$(cat /mnt/status) leftovers=$(ls -A /mnt/unpack | wc -l)"
-cat /mnt/stdout
-cat /mnt/stderr >&2
-"""
-
-
-@dataclasses.dataclass
-class _Outcome:
-    status: int
-    leftovers: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def namespace_tools() -> None:
-    """Skip unless this host lets root make a private mount namespace."""
-    require_binary()
-    if os.geteuid() != 0 or shutil.which("unshare") is None or not os.path.isdir(_EXEC_MOUNT):
-        pytest.skip(f"needs root, unshare(1) and {_EXEC_MOUNT} to mount a private noexec /tmp")
-    probe = subprocess.run(
-        ["unshare", "--mount", "true"], capture_output=True, timeout=WAIT_SECONDS, check=False
-    )
-    if probe.returncode != 0:
-        pytest.skip("this host does not allow a private mount namespace")
-
-
-def _run_with_noexec_tmp(tmpdir: str | None) -> _Outcome:
-    """Run the binary with environment keys where /tmp is a noexec tmpfs."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": _EXEC_MOUNT,
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "GOOGLE_CLOUD_PROJECT": "frozen-binary-tests",
-        "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE": AUDIENCE,
-        "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE": "urn:ietf:params:aws:token-type:aws4_request",
-    }
-    if tmpdir is not None:
-        env["TMPDIR"] = tmpdir
-    namespace = ["unshare", "--mount", "--propagation", "private"]
-    completed = subprocess.run(
-        [*namespace, "sh", "-c", _NOEXEC_SCRIPT, "sh", str(require_binary())],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=WAIT_SECONDS,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    summary, _, stdout = completed.stdout.partition("\n")
-    fields = dict(field.split("=") for field in summary.split())
-    return _Outcome(int(fields["status"]), int(fields["leftovers"]), stdout, completed.stderr)
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:

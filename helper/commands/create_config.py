@@ -184,12 +184,16 @@ def helper_invocation() -> list[str]:
 
 
 def _frozen_binary_path() -> str:
-    """The file the user runs, even when staticx unpacked the program somewhere else first.
+    """The file the user runs, although the program runs from copies unpacked elsewhere.
 
-    staticx's bootloader extracts the real program into STATICX_BUNDLE_DIR (a
-    temporary folder, gone after the run) and says where it was started from in
-    STATICX_PROG_PATH; without staticx, sys.executable is the file itself.
+    The launcher at the front of the file names it in AWS_WIF_HELPER_PROGRAM
+    (build/launcher/launcher.c). A build without the launcher runs from
+    staticx's bundle folder (STATICX_BUNDLE_DIR), started as STATICX_PROG_PATH,
+    or, without staticx either, as sys.executable itself.
     """
+    program = os.environ.get("AWS_WIF_HELPER_PROGRAM")
+    if program and os.path.isabs(program):
+        return program
     executable = os.path.abspath(sys.executable)
     bundle = os.environ.get("STATICX_BUNDLE_DIR")
     outer = os.environ.get("STATICX_PROG_PATH")

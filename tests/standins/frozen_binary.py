@@ -23,7 +23,9 @@ from tests.captured import capture
 
 __all__ = [
     "AUDIENCE",
+    "AWS_TOKEN_TYPE",
     "BINARY",
+    "RUN_LEFTOVERS",
     "Sandbox",
     "require_binary",
     "signing_access_key",
@@ -37,6 +39,7 @@ AUDIENCE = (
 )
 AWS_TOKEN_TYPE = "urn:ietf:params:aws:token-type:aws4_request"
 RUN_TIMEOUT_SECONDS = 30
+RUN_LEFTOVERS = ("_MEI", "staticx-", ".aws-wif-helper-launch-")
 
 
 def require_binary() -> pathlib.Path:
@@ -76,10 +79,12 @@ class Sandbox:
         }
 
     def unpack_folders(self) -> list[str]:
-        """The unpack folders (`_MEI*`, `staticx-*`) present in this sandbox's TMPDIR."""
-        return sorted(
-            name for name in os.listdir(self.unpack) if name.startswith(("_MEI", "staticx-"))
-        )
+        """What runs put in this sandbox's TMPDIR and may leave there.
+
+        The unpack folders (`_MEI*`, `staticx-*`) and the launcher's copies of
+        the bundle (`.aws-wif-helper-launch-*`).
+        """
+        return sorted(name for name in os.listdir(self.unpack) if name.startswith(RUN_LEFTOVERS))
 
     def run(
         self,

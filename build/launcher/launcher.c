@@ -1,0 +1,329 @@
+/*
+ * The launcher at the front of dist/aws-wif-helper: chooses where the bundle
+ * may unpack, then runs the bundle.
+ *
+ * The file is this small static program, then the bundle (the one-file
+ * PyInstaller program wrapped by staticx), then a trailer:
+ *
+ *     [launcher][bundle][8 bytes "AWSWIFH1"][8 bytes: bundle offset, little-endian]
+ *
+ * The bundle unpacks itself under TMPDIR and runs code from there, which
+ * cannot work on a `noexec` mount. So the launcher points TMPDIR at the first
+ * folder that allows it (build/README.md, "Unpack folder"):
+ *
+ *   1. AWS_WIF_HELPER_UNPACK_DIR, when set: that folder or nothing;
+ *   2. else the first usable one of TMPDIR, /tmp, /var/tmp, /dev/shm,
+ *      XDG_RUNTIME_DIR and $XDG_CACHE_HOME/aws-wif-helper (created 0700;
+ *      XDG_CACHE_HOME defaults to $HOME/.cache).
+ *
+ * Usable means: an absolute path to a folder this user can write, on a mount
+ * without `noexec`. The bundle is copied into that folder and run from there,
+ * and the helper deletes the copy as soon as it starts. (It cannot run from
+ * memory: staticx's bootloader needs a real path for its own file.)
+ *
+ * What the helper needs to know comes in variables it removes at start
+ * (build/frozen_runtime.py): AWS_WIF_HELPER_CALLER_TMPDIR (the caller's
+ * TMPDIR, empty when it had none; set only when the launcher changed it),
+ * AWS_WIF_HELPER_PROGRAM (this file), AWS_WIF_HELPER_LAUNCH_PID (the run's
+ * first process) and AWS_WIF_HELPER_LAUNCH_COPY (the copy to delete).
+ *
+ * When no folder will do, the launcher answers itself: in protocol mode (a
+ * GOOGLE_EXTERNAL_ACCOUNT_* variable is set) with one failure response on
+ * stdout and exit status 0, like the helper; otherwise with a message on
+ * stderr and exit status 1. It never reads stdin.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#define TRAILER_MAGIC "AWSWIFH1"
+#define TRAILER_SIZE 16
+#define PROGRAM_NAME "aws-wif-helper"
+#define COPY_PREFIX ".aws-wif-helper-launch-"
+#define PROTOCOL_PREFIX "GOOGLE_EXTERNAL_ACCOUNT_"
+#define FOLDER_ERROR "UNPACK_FOLDER_UNAVAILABLE"
+#define LAUNCH_ERROR "LAUNCH_FAILED"
+
+extern char **environ;
+
+struct bundle {
+    int file;
+    off_t offset;
+    off_t length;
+};
+
+/* ---- answering when the launcher cannot go on ---- */
+
+static int protocol_mode(void)
+{
+    for (char **variable = environ; *variable; variable++) {
+        if (strncmp(*variable, PROTOCOL_PREFIX, strlen(PROTOCOL_PREFIX)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* `text` as the inside of a JSON string, ASCII only: anything else becomes '?'. */
+static void write_json_text(FILE *stream, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            fprintf(stream, "\\%c", *c);
+        } else if (*c < 0x20) {
+            fprintf(stream, "\\u%04x", *c);
+        } else if (*c > 0x7e) {
+            fputc('?', stream);
+        } else {
+            fputc(*c, stream);
+        }
+    }
+}
+
+/* Answer with `code` and `message` and end the run; see the file's comment for how. */
+static void give_up(const char *code, const char *message)
+{
+    if (protocol_mode()) {
+        fputs("{\"version\": 1, \"success\": false, \"code\": \"", stdout);
+        fputs(code, stdout);
+        fputs("\", \"message\": \"", stdout);
+        write_json_text(stdout, message);
+        fputs("\"}\n", stdout);
+        fflush(stdout);
+        _exit(0);
+    }
+    fprintf(stderr, "%s: %s\n", PROGRAM_NAME, message);
+    _exit(1);
+}
+
+/* ---- the bundle inside this file ---- */
+
+static struct bundle find_bundle(void)
+{
+    struct bundle bundle = {.file = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)};
+    struct stat status;
+    unsigned char trailer[TRAILER_SIZE];
+
+    if (bundle.file < 0 || fstat(bundle.file, &status) != 0 || status.st_size < TRAILER_SIZE) {
+        give_up(LAUNCH_ERROR,
+                "The launcher cannot read its own file (/proc/self/exe); run it from a readable "
+                "file on a system with /proc mounted.");
+    }
+
+    off_t trailer_at = status.st_size - TRAILER_SIZE;
+    if (pread(bundle.file, trailer, TRAILER_SIZE, trailer_at) != TRAILER_SIZE ||
+        memcmp(trailer, TRAILER_MAGIC, 8) != 0) {
+        give_up(LAUNCH_ERROR,
+                "The file is damaged (no bundle at its end); download or build it again and "
+                "compare it with aws-wif-helper.sha256.");
+    }
+
+    uint64_t offset = 0;
+    for (int byte = 7; byte >= 0; byte--) {
+        offset = offset << 8 | trailer[8 + byte];
+    }
+    if (offset == 0 || offset >= (uint64_t)trailer_at) {
+        give_up(LAUNCH_ERROR,
+                "The file is damaged (bad bundle offset); download or build it again and compare "
+                "it with aws-wif-helper.sha256.");
+    }
+
+    bundle.offset = (off_t)offset;
+    bundle.length = trailer_at - (off_t)offset;
+    return bundle;
+}
+
+/* Copy the bundle into `target`, from its start; 0 on success. */
+static int copy_bundle(const struct bundle *bundle, int target)
+{
+    off_t from = bundle->offset;
+    off_t left = bundle->length;
+
+    if (ftruncate(target, left) != 0) {
+        return -1;
+    }
+    while (left > 0) {
+        ssize_t copied = sendfile(target, bundle->file, &from, (size_t)left);
+        if (copied < 0 && errno == EINTR) {
+            continue;
+        }
+        if (copied <= 0) {
+            return -1;
+        }
+        left -= copied;
+    }
+    return 0;
+}
+
+/* ---- the unpack folder ---- */
+
+/* Why `folder` cannot hold the unpacked bundle, or NULL when it can. */
+static const char *unusable(const char *folder)
+{
+    struct stat status;
+    struct statvfs mount;
+
+    if (folder[0] != '/') {
+        return "is not an absolute path";
+    }
+    if (stat(folder, &status) != 0) {
+        return errno == ENOENT ? "does not exist" : "cannot be inspected";
+    }
+    if (!S_ISDIR(status.st_mode)) {
+        return "is not a folder";
+    }
+    if (access(folder, W_OK | X_OK) != 0) {
+        return "is not writable by this user";
+    }
+    if (statvfs(folder, &mount) != 0) {
+        return "cannot be inspected";
+    }
+    if (mount.f_flag & ST_NOEXEC) {
+        return "is on a noexec mount";
+    }
+    return NULL;
+}
+
+/* $XDG_CACHE_HOME/aws-wif-helper (else $HOME/.cache/...), created 0700; NULL without HOME. */
+static const char *cache_folder(void)
+{
+    static char path[PATH_MAX];
+    const char *cache = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    int length;
+
+    if (cache && cache[0] == '/') {
+        length = snprintf(path, sizeof path, "%s", cache);
+    } else if (home && home[0] == '/') {
+        length = snprintf(path, sizeof path, "%s/.cache", home);
+    } else {
+        return NULL;
+    }
+    if (length <= 0 || (size_t)length + sizeof "/" PROGRAM_NAME > sizeof path) {
+        return NULL;
+    }
+
+    mkdir(path, 0700);
+    strcat(path, "/" PROGRAM_NAME);
+    mkdir(path, 0700);
+    return path;
+}
+
+static const char *choose_folder(void)
+{
+    static char message[PATH_MAX + 512];
+    const char *chosen = getenv("AWS_WIF_HELPER_UNPACK_DIR");
+
+    if (chosen && chosen[0]) {
+        const char *why = unusable(chosen);
+        if (why) {
+            snprintf(message, sizeof message,
+                     "AWS_WIF_HELPER_UNPACK_DIR (%.*s) %s; point it at a folder of this user's on "
+                     "a mount that allows running programs, or unset it.",
+                     PATH_MAX, chosen, why);
+            give_up(FOLDER_ERROR, message);
+        }
+        return chosen;
+    }
+
+    const char *candidates[] = {
+        getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm", getenv("XDG_RUNTIME_DIR"),
+    };
+    for (size_t index = 0; index < sizeof candidates / sizeof candidates[0]; index++) {
+        if (candidates[index] && candidates[index][0] && !unusable(candidates[index])) {
+            return candidates[index];
+        }
+    }
+    const char *cache = cache_folder();
+    if (cache && !unusable(cache)) {
+        return cache;
+    }
+
+    give_up(FOLDER_ERROR,
+            "No folder to unpack into: TMPDIR, /tmp, /var/tmp, /dev/shm, XDG_RUNTIME_DIR and "
+            "~/.cache/aws-wif-helper are missing, not writable or on noexec mounts. Set "
+            "AWS_WIF_HELPER_UNPACK_DIR to a folder of this user's on a mount that allows running "
+            "programs (for example /var/lib/aws-wif-helper, mode 0700).");
+    return NULL;
+}
+
+/* ---- telling the helper, and running the bundle ---- */
+
+static void set_variable(const char *name, const char *value)
+{
+    if (setenv(name, value, 1) != 0) {
+        give_up(LAUNCH_ERROR,
+                "Out of memory while preparing the environment.");
+    }
+}
+
+static void pass_on(const char *folder)
+{
+    char number[32];
+    char program[PATH_MAX];
+    const char *caller = getenv("TMPDIR");
+    ssize_t length = readlink("/proc/self/exe", program, sizeof program - 1);
+
+    if (!caller || strcmp(caller, folder) != 0) {
+        set_variable("AWS_WIF_HELPER_CALLER_TMPDIR", caller ? caller : "");
+        set_variable("TMPDIR", folder);
+    }
+    if (length > 0) {
+        program[length] = '\0';
+        set_variable("AWS_WIF_HELPER_PROGRAM", program);
+    }
+    snprintf(number, sizeof number, "%ld", (long)getpid());
+    set_variable("AWS_WIF_HELPER_LAUNCH_PID", number);
+}
+
+/* Run the bundle from a copy in `folder`, which the helper deletes when it starts. */
+static void run_from_copy(const struct bundle *bundle, const char *folder, char **argv)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%sXXXXXX", folder, COPY_PREFIX) >= (int)sizeof path) {
+        give_up(FOLDER_ERROR,
+                "The unpack folder's path is too long; choose a shorter one with "
+                "AWS_WIF_HELPER_UNPACK_DIR.");
+    }
+
+    int copy = mkostemp(path, O_CLOEXEC);
+    if (copy < 0) {
+        give_up(FOLDER_ERROR,
+                "Cannot create a file in the unpack folder; check its permissions and free space.");
+    }
+    int copied = copy_bundle(bundle, copy) == 0 && fchmod(copy, 0700) == 0;
+    if (close(copy) != 0 || !copied) {
+        unlink(path);
+        give_up(FOLDER_ERROR,
+                "Cannot write the program into the unpack folder; check its free space.");
+    }
+
+    set_variable("AWS_WIF_HELPER_LAUNCH_COPY", path);
+    execve(path, argv, environ);
+    unlink(path);
+    give_up(FOLDER_ERROR,
+            "Cannot run the program from the unpack folder; allow running programs there or "
+            "choose another folder with AWS_WIF_HELPER_UNPACK_DIR.");
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    struct bundle bundle = find_bundle();
+    const char *folder = choose_folder();
+
+    pass_on(folder);
+
+    run_from_copy(&bundle, folder, argv);
+    return 1;
+}

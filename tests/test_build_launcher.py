@@ -1,0 +1,308 @@
+"""The launcher at the front of the binary: where it unpacks, and what it does when it cannot.
+
+The bundle unpacks under TMPDIR and runs code from there, so the launcher
+(build/launcher/launcher.c) picks the first folder that allows running
+programs: AWS_WIF_HELPER_UNPACK_DIR if set, else TMPDIR, /tmp, /var/tmp,
+/dev/shm, XDG_RUNTIME_DIR, ~/.cache/aws-wif-helper. The noexec cases run in a
+private mount namespace where every candidate is a fresh tmpfs, mounted with
+or without `noexec` as the test needs, so that nothing outside the test is
+touched and what a run leaves behind can be counted. A `credential_process`
+reports which folder the run used (the path of its parent, the helper's
+Python process, lies in the unpack folder) and the TMPDIR it was given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.standins.frozen_binary import (
+    AUDIENCE,
+    AWS_TOKEN_TYPE,
+    RUN_LEFTOVERS,
+    Sandbox,
+    require_binary,
+    signing_access_key,
+)
+
+ACCESS_KEY = "AKIAFROZENLAUNCHTEST"
+SECRET = "frozen-launch-secret-not-a-real-one-000"
+WAIT_SECONDS = 30
+ERROR_CODE = "UNPACK_FOLDER_UNAVAILABLE"
+
+# Inside the namespace: /mnt is an exec tmpfs holding the binary, its config
+# and the folders a test may offer (HOME, XDG_RUNTIME_DIR, a chosen folder).
+MNT = "/mnt"
+CANDIDATES = ("/tmp", "/var/tmp", "/dev/shm")
+_NAMESPACE_SCRIPT = r"""
+set -e
+binary=$1 noexec=$2 exec=$3
+mount -t tmpfs -o exec,size=64m aws-wif-launch /mnt
+cp "$binary" /mnt/aws-wif-helper
+mkdir -p /mnt/home /mnt/runtime /mnt/chosen
+cp "$4" /mnt/config
+cp "$5" /mnt/credential-process
+chmod 0755 /mnt/credential-process
+for folder in $noexec; do mount -t tmpfs -o noexec,nosuid,size=64m aws-wif-noexec "$folder"; done
+for folder in $exec; do mount -t tmpfs -o exec,nosuid,size=64m aws-wif-exec "$folder"; done
+set +e
+/mnt/aws-wif-helper >/mnt/stdout 2>/mnt/stderr
+echo "status=$?"
+for folder in /tmp /var/tmp /dev/shm /mnt/home/.cache/aws-wif-helper /mnt/runtime /mnt/chosen; do
+  [ -d "$folder" ] && ls -A "$folder" | sed "s|^|leftover=$folder/|"
+done
+[ -f /mnt/seen ] && sed 's/^/seen-/' /mnt/seen
+echo "stdout=$(cat /mnt/stdout)"
+cat /mnt/stderr >&2
+"""
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What a run in the namespace printed and left."""
+
+    status: int
+    stdout: str
+    stderr: str
+    leftovers: list[str]  # unpack folders and launcher copies left in any candidate folder
+    seen: dict[str, str]
+
+    @property
+    def response(self) -> dict[str, Any]:
+        assert self.status == 0, self.stderr
+        assert self.stderr == ""
+        document: dict[str, Any] = json.loads(self.stdout)
+        return document
+
+    @property
+    def unpack_folder(self) -> str:
+        """The folder the run unpacked into, as the credential_process saw it."""
+        return str(pathlib.PurePath(self.seen["exe"]).parent.parent)
+
+
+@pytest.fixture
+def namespace(tmp_path: pathlib.Path) -> pathlib.Path:
+    """Skip unless root may make a private mount namespace; the files the script copies in."""
+    require_binary()
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) to mount private noexec folders")
+    probe = subprocess.run(
+        ["unshare", "--mount", "true"], capture_output=True, timeout=WAIT_SECONDS, check=False
+    )
+    if probe.returncode != 0:
+        pytest.skip("this host does not allow a private mount namespace")
+
+    document = {"Version": 1, "AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET}
+    (tmp_path / "config").write_text(
+        "[profile launch]\ncredential_process = /mnt/credential-process\n"
+    )
+    (tmp_path / "credential-process").write_text(
+        "#!/bin/sh\n"
+        'echo "exe=$(readlink /proc/$PPID/exe)" >> /mnt/seen\n'
+        'echo "tmpdir=${TMPDIR-(unset)}" >> /mnt/seen\n'
+        f"echo '{json.dumps(document)}'\n"
+    )
+    return tmp_path
+
+
+def run_in_namespace(
+    files: pathlib.Path,
+    noexec: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Outcome:
+    """Run the binary once with `noexec` candidates mounted noexec, the others exec."""
+    exec_folders = tuple(folder for folder in CANDIDATES if folder not in noexec)
+    variables = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": f"{MNT}/home",
+        "AWS_CONFIG_FILE": f"{MNT}/config",
+        "AWS_SHARED_CREDENTIALS_FILE": f"{MNT}/no-credentials-file",
+        "AWS_PROFILE": "launch",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "GOOGLE_CLOUD_PROJECT": "frozen-binary-tests",
+        "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE": AUDIENCE,
+        "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE": AWS_TOKEN_TYPE,
+        **(env or {}),
+    }
+    completed = subprocess.run(
+        [
+            *("unshare", "--mount", "--propagation", "private"),
+            *("sh", "-c", _NAMESPACE_SCRIPT, "sh", str(require_binary())),
+            *(" ".join(noexec), " ".join(exec_folders)),
+            *(str(files / "config"), str(files / "credential-process")),
+        ],
+        env=variables,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+
+    lines = completed.stdout.splitlines()
+    fields = [line.partition("=") for line in lines]
+    stdout_at = next(index for index, line in enumerate(lines) if line.startswith("stdout="))
+    return Outcome(
+        status=int(next(value for name, _, value in fields if name == "status")),
+        stdout="\n".join([lines[stdout_at].partition("=")[2], *lines[stdout_at + 1 :]]),
+        stderr=completed.stderr,
+        leftovers=[
+            value
+            for name, _, value in fields
+            if name == "leftover" and pathlib.PurePath(value).name.startswith(RUN_LEFTOVERS)
+        ],
+        seen={
+            name.removeprefix("seen-"): value
+            for name, _, value in fields
+            if name.startswith("seen-")
+        },
+    )
+
+
+def test_unpacks_under_tmp_when_it_allows_running_programs(namespace: pathlib.Path) -> None:
+    outcome = run_in_namespace(namespace)
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == "/tmp"
+    assert outcome.seen["tmpdir"] == "(unset)"
+    assert outcome.leftovers == []
+
+
+def test_noexec_tmp_falls_back_to_var_tmp(namespace: pathlib.Path) -> None:
+    outcome = run_in_namespace(namespace, noexec=("/tmp",))
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == "/var/tmp"
+    assert outcome.leftovers == []
+
+
+def test_noexec_tmpdir_falls_back_and_children_get_the_callers_tmpdir(
+    namespace: pathlib.Path,
+) -> None:
+    outcome = run_in_namespace(namespace, noexec=("/tmp",), env={"TMPDIR": "/tmp"})
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == "/var/tmp"
+    assert outcome.seen["tmpdir"] == "/tmp"
+    assert outcome.leftovers == []
+
+
+def test_every_temporary_folder_noexec_falls_back_to_the_runtime_folder(
+    namespace: pathlib.Path,
+) -> None:
+    outcome = run_in_namespace(
+        namespace, noexec=CANDIDATES, env={"XDG_RUNTIME_DIR": f"{MNT}/runtime"}
+    )
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == f"{MNT}/runtime"
+    assert outcome.leftovers == []
+
+
+def test_last_resort_is_a_private_folder_in_the_users_cache(namespace: pathlib.Path) -> None:
+    outcome = run_in_namespace(namespace, noexec=CANDIDATES)
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == f"{MNT}/home/.cache/aws-wif-helper"
+    assert outcome.leftovers == []
+
+
+def test_unpack_dir_variable_wins_over_every_default(namespace: pathlib.Path) -> None:
+    outcome = run_in_namespace(namespace, env={"AWS_WIF_HELPER_UNPACK_DIR": f"{MNT}/chosen"})
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == f"{MNT}/chosen"
+    assert outcome.seen["tmpdir"] == "(unset)"
+    assert outcome.leftovers == []
+
+
+def test_noexec_unpack_dir_is_refused_with_a_protocol_answer(namespace: pathlib.Path) -> None:
+    outcome = run_in_namespace(
+        namespace, noexec=("/tmp",), env={"AWS_WIF_HELPER_UNPACK_DIR": "/tmp"}
+    )
+
+    response = outcome.response
+    assert response["success"] is False
+    assert response["code"] == ERROR_CODE
+    assert "AWS_WIF_HELPER_UNPACK_DIR (/tmp) is on a noexec mount" in response["message"]
+    assert outcome.seen == {}
+    assert outcome.leftovers == []
+
+
+def test_no_usable_folder_anywhere_is_a_protocol_answer_saying_what_to_set(
+    namespace: pathlib.Path,
+) -> None:
+    outcome = run_in_namespace(namespace, noexec=CANDIDATES, env={"HOME": "/tmp"})
+
+    response = outcome.response
+    assert response["success"] is False
+    assert response["code"] == ERROR_CODE
+    assert "Set AWS_WIF_HELPER_UNPACK_DIR" in response["message"]
+    assert outcome.leftovers == []
+
+
+def test_unpack_dir_variable_on_an_ordinary_host(tmp_path: pathlib.Path) -> None:
+    sandbox = Sandbox(tmp_path)
+    chosen = tmp_path / "chosen"
+    chosen.mkdir(mode=0o700)
+    sandbox.env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET)
+
+    response = sandbox.response(extra_env={"AWS_WIF_HELPER_UNPACK_DIR": str(chosen)})
+
+    assert signing_access_key(response) == ACCESS_KEY
+    assert os.listdir(chosen) == []
+    assert sandbox.unpack_folders() == []
+
+
+def test_missing_unpack_dir_outside_protocol_mode_is_a_message_on_stderr(
+    tmp_path: pathlib.Path,
+) -> None:
+    missing = tmp_path / "missing"
+
+    completed = subprocess.run(
+        [str(require_binary()), "--version"],
+        env={"PATH": "/usr/bin:/bin", "AWS_WIF_HELPER_UNPACK_DIR": str(missing)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+        check=False,
+    )
+
+    assert completed.returncode == 1
+    assert completed.stdout == ""
+    assert f"AWS_WIF_HELPER_UNPACK_DIR ({missing}) does not exist" in completed.stderr
+
+
+def test_a_damaged_binary_says_so(tmp_path: pathlib.Path) -> None:
+    damaged = tmp_path / "aws-wif-helper"
+    data = require_binary().read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])
+    damaged.chmod(0o755)
+    sandbox = Sandbox(tmp_path)
+
+    completed = subprocess.run(
+        [str(damaged)],
+        env=sandbox.env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+        check=False,
+    )
+
+    assert (completed.returncode, completed.stderr) == (0, "")
+    response = json.loads(completed.stdout)
+    assert response["success"] is False
+    assert response["code"] == "LAUNCH_FAILED"
+    assert "damaged" in response["message"]
+    assert not any(name.startswith(RUN_LEFTOVERS) for name in os.listdir(sandbox.unpack))
