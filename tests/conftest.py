@@ -25,10 +25,11 @@ import datetime
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 
 from tests.captured import CANARY_VARIABLE, CAPTURED, capture, find_leaks
@@ -83,7 +84,9 @@ def capsys(capsys: pytest.CaptureFixture[str]) -> Any:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     """Hand what a test printed without capsys to the secrets check, before teardown scans."""
     outcome = yield
     report = outcome.get_result()

@@ -96,7 +96,7 @@ class HelperCommand:
         env: Mapping[str, str | bytes],
         args: Sequence[str] = (),
         cwd: Path | None = None,
-        before_exec: Callable[[], None] | None = None,
+        before_exec: Callable[[], object] | None = None,
         timeout: float = PROCESS_TIMEOUT_SECONDS,
     ) -> HelperRun:
         """Run the helper once, stdin closed, and capture what it printed.

@@ -25,7 +25,7 @@ def get_token() -> dict[str, object]:
 
     try:
         credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
-        credentials.refresh(Request())
+        credentials.refresh(Request())  # type: ignore[no-untyped-call]
     except Exception as error:
         return {"ok": False, "error": str(error)}
 

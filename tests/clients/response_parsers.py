@@ -75,7 +75,7 @@ def python_client(
     if revoke:
         return ClientView(True)
 
-    expires = response.get("expiration_time")
+    expires: Any = response.get("expiration_time")  # whatever the JSON holds
     try:
         expired = "expiration_time" in response and expires < (now or time.time())
     except TypeError:

@@ -14,15 +14,19 @@ from __future__ import annotations
 import os
 import runpy
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 PAUSE_SECONDS = 0.02
 
 _real_fsync = os.fsync
 
 
-def _fsync_after_a_pause(descriptor: int) -> None:
+def _fsync_after_a_pause(fd: FileDescriptorLike) -> None:
     time.sleep(PAUSE_SECONDS)
-    _real_fsync(descriptor)
+    _real_fsync(fd)
 
 
 if __name__ == "__main__":
