@@ -35,6 +35,7 @@ from helper.oidc_token import token_answers
 from helper.options import HelperOptions
 from helper.output_file import (
     FILE_MODE,
+    check_output_file,
     make_private_folders,
     read_output_file,
     remove_abandoned_temporary_files,
@@ -60,6 +61,7 @@ def reuse_or_make(
     if path is None:
         return make()
 
+    check_output_file(path)  # before the lock file is made beside it
     with _exclusive_lock(path + ".lock", deadline):
         # Whoever holds the lock may clear what killed writers left behind.
         remove_abandoned_temporary_files(path)

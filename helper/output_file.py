@@ -10,9 +10,10 @@ which the next run removes (`remove_abandoned_temporary_files`).
 The client trusts whatever the file holds, and so does the helper when it
 reuses a response. So the helper reads, replaces or removes an output file
 only when it is a regular file owned by this user and not writable by every
-user. A symbolic link (which would make it read another file), a folder or a
-device, another user's file and a world-writable file are refused with
-`OUTPUT_FILE_ERROR`, saying why.
+user, in a folder that does not let every user replace it. A symbolic link
+(which would make it read another file), a folder or a device, another user's
+file, a world-writable file and a world-writable folder without the sticky bit
+are refused with `OUTPUT_FILE_ERROR`, saying why.
 """
 
 from __future__ import annotations
@@ -47,7 +48,23 @@ _SHOWN_PATH_CHARACTERS = 200
 
 
 def check_output_file(path: str) -> None:
-    """Raise `OUTPUT_FILE_ERROR` unless `path` is missing or a file the helper may replace."""
+    """Raise `OUTPUT_FILE_ERROR` unless `path` is missing or a file the helper may replace.
+
+    Its folder must not let every user rename files in it: in a world-writable
+    folder without the sticky bit, anyone could swap the response for another
+    after the helper wrote it.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    with contextlib.suppress(OSError):  # a missing folder is created 0700 later
+        if _open_to_everyone(os.stat(folder)):
+            raise HelperError(
+                ErrorCode.OUTPUT_FILE_ERROR,
+                f"The output file {shown_path(path)} is in the folder {shown_path(folder)}, which "
+                "every user can write and which has no sticky bit, so anyone could swap the "
+                "response; point output_file into a folder only this user can write (or "
+                "`chmod o-w` or `chmod +t` that folder).",
+            )
+
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -216,6 +233,11 @@ def _refusal(status: os.stat_result) -> str | None:
     if status.st_mode & stat.S_IWOTH:
         return "is writable by every user, so anyone could have put a response in it"
     return None
+
+
+def _open_to_everyone(folder: os.stat_result) -> bool:
+    """A folder every user may write, without the sticky bit that keeps them off others' files."""
+    return bool(folder.st_mode & stat.S_IWOTH) and not folder.st_mode & stat.S_ISVTX
 
 
 def _not_ours_error(path: str, refusal: str) -> HelperError:

@@ -9,7 +9,8 @@ Decisions these tests pin down:
 
 * a symbolic link at the output path (or the lock path) is refused, not
   followed and not replaced: its target is never read or changed;
-* a file owned by another user, or writable by every user, is refused;
+* a file owned by another user, or writable by every user, is refused, and so
+  is a folder every user can write that has no sticky bit (`/tmp` has one);
 * a corrupt, truncated or oversized file is replaced by a valid response;
 * a write that fails half-way (a full disk, simulated with a file size limit)
   leaves the old file and no temporary file.
@@ -297,6 +298,34 @@ def test_a_world_writable_file_is_refused_and_left_alone(
 
     assert "writable by every user" in message
     assert snapshot(output_file) == before
+
+
+def test_a_world_writable_folder_without_the_sticky_bit_is_refused(
+    aws_env: AwsEnvironment, tmp_path: Path
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    output_file = folder / "response.json"
+
+    message = refusal(run(aws_env, output_file))
+
+    assert "every user can write and which has no sticky bit" in message
+    assert os.listdir(folder) == []
+
+
+def test_a_world_writable_folder_with_the_sticky_bit_is_used(
+    aws_env: AwsEnvironment, tmp_path: Path
+) -> None:
+    folder = tmp_path / "like-tmp"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    output_file = folder / "response.json"
+
+    result = run(aws_env, output_file)
+
+    assert result.response["success"] is True
+    assert json.loads(output_file.read_text()) == result.response
 
 
 def test_a_fifo_at_the_output_path_is_refused_at_once(
