@@ -43,7 +43,7 @@ MNT = "/mnt"
 CANDIDATES = ("/tmp", "/var/tmp", "/dev/shm")
 _NAMESPACE_SCRIPT = r"""
 set -e
-binary=$1 noexec=$2 exec=$3
+binary=$1 noexec=$2 exec=$3 small=$6
 mount -t tmpfs -o exec,size=64m aws-wif-launch /mnt
 cp "$binary" /mnt/aws-wif-helper
 mkdir -p /mnt/home /mnt/runtime /mnt/chosen
@@ -52,6 +52,7 @@ cp "$5" /mnt/credential-process
 chmod 0755 /mnt/credential-process
 for folder in $noexec; do mount -t tmpfs -o noexec,nosuid,size=64m aws-wif-noexec "$folder"; done
 for folder in $exec; do mount -t tmpfs -o exec,nosuid,size=64m aws-wif-exec "$folder"; done
+for folder in $small; do mount -t tmpfs -o exec,nosuid,size=24m aws-wif-small "$folder"; done
 set +e
 /mnt/aws-wif-helper >/mnt/stdout 2>/mnt/stderr
 echo "status=$?"
@@ -116,9 +117,14 @@ def run_in_namespace(
     files: pathlib.Path,
     noexec: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    small: tuple[str, ...] = (),
 ) -> Outcome:
-    """Run the binary once with `noexec` candidates mounted noexec, the others exec."""
-    exec_folders = tuple(folder for folder in CANDIDATES if folder not in noexec)
+    """Run the binary once with `noexec` candidates mounted noexec, the others exec.
+
+    `small` candidates are exec but only 24 MB: room for the launcher's copy of
+    the bundle, not for what the bundle then unpacks beside it.
+    """
+    exec_folders = tuple(folder for folder in CANDIDATES if folder not in (*noexec, *small))
     variables = {
         "PATH": "/usr/bin:/bin",
         "HOME": f"{MNT}/home",
@@ -138,6 +144,7 @@ def run_in_namespace(
             *("sh", "-c", _NAMESPACE_SCRIPT, "sh", str(require_binary())),
             *(" ".join(noexec), " ".join(exec_folders)),
             *(str(files / "config"), str(files / "credential-process")),
+            " ".join(small),
         ],
         env=variables,
         stdin=subprocess.DEVNULL,
@@ -250,6 +257,29 @@ def test_no_usable_folder_anywhere_is_a_protocol_answer_saying_what_to_set(
     assert outcome.leftovers == []
 
 
+def test_tmp_without_room_to_unpack_falls_back_to_var_tmp(namespace: pathlib.Path) -> None:
+    # 24 MB holds the launcher's copy but not the bundle's own unpacking beside it,
+    # which would fail on stderr with no response.
+    outcome = run_in_namespace(namespace, small=("/tmp",))
+
+    assert signing_access_key(outcome.response) == ACCESS_KEY
+    assert outcome.unpack_folder == "/var/tmp"
+    assert outcome.leftovers == []
+
+
+def test_unpack_dir_without_room_to_unpack_is_refused_with_a_protocol_answer(
+    namespace: pathlib.Path,
+) -> None:
+    outcome = run_in_namespace(
+        namespace, small=("/tmp",), env={"AWS_WIF_HELPER_UNPACK_DIR": "/tmp"}
+    )
+
+    response = outcome.response
+    assert response["code"] == ERROR_CODE
+    assert "AWS_WIF_HELPER_UNPACK_DIR (/tmp) has too little free space" in response["message"]
+    assert outcome.leftovers == []
+
+
 def test_unpack_dir_variable_on_an_ordinary_host(tmp_path: pathlib.Path) -> None:
     sandbox = Sandbox(tmp_path)
     chosen = tmp_path / "chosen"
@@ -281,6 +311,152 @@ def test_missing_unpack_dir_outside_protocol_mode_is_a_message_on_stderr(
     assert completed.returncode == 1
     assert completed.stdout == ""
     assert f"AWS_WIF_HELPER_UNPACK_DIR ({missing}) does not exist" in completed.stderr
+
+
+def _refusal(sandbox: Sandbox, folder: str | bytes) -> str:
+    """The message of a protocol run refused because AWS_WIF_HELPER_UNPACK_DIR is `folder`."""
+    response = sandbox.response(extra_env={"AWS_WIF_HELPER_UNPACK_DIR": os.fsdecode(folder)})
+
+    assert response["success"] is False
+    assert response["code"] == ERROR_CODE
+    message: str = response["message"]
+    return message
+
+
+def test_client_switch_alone_does_not_make_launcher_failures_json(tmp_path: pathlib.Path) -> None:
+    # People export GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 in their shell for
+    # the clients; the helper does not count it as protocol mode, nor may the launcher.
+    completed = subprocess.run(
+        [str(require_binary()), "--version"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES": "1",
+            "AWS_WIF_HELPER_UNPACK_DIR": str(tmp_path / "missing"),
+        },
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+        check=False,
+    )
+
+    assert (completed.returncode, completed.stdout) == (1, "")
+    assert "AWS_WIF_HELPER_UNPACK_DIR" in completed.stderr
+
+
+@pytest.mark.parametrize("command", ["token", "create-config", "doctor"])
+def test_commands_for_people_get_launcher_failures_on_stderr_under_a_client(
+    tmp_path: pathlib.Path, command: str
+) -> None:
+    # The helper runs these commands for a person even with the client's variables set.
+    sandbox = Sandbox(tmp_path)
+
+    completed = sandbox.run(
+        command, extra_env={"AWS_WIF_HELPER_UNPACK_DIR": str(tmp_path / "missing")}
+    )
+
+    assert (completed.returncode, completed.stdout) == (1, "")
+    assert "AWS_WIF_HELPER_UNPACK_DIR" in completed.stderr
+
+
+def test_unpack_dir_others_may_write_without_the_sticky_bit_is_refused(
+    tmp_path: pathlib.Path,
+) -> None:
+    # Another user could swap the copy or an unpacked library before it runs.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+
+    message = _refusal(Sandbox(tmp_path), str(shared))
+
+    assert "other users" in message
+    assert os.listdir(shared) == []
+
+
+def test_unpack_dir_inside_a_folder_others_may_change_is_refused(tmp_path: pathlib.Path) -> None:
+    shared = tmp_path / "shared"
+    mine = shared / "mine"
+    mine.mkdir(parents=True, mode=0o700)
+    shared.chmod(0o777)
+
+    message = _refusal(Sandbox(tmp_path), str(mine))
+
+    assert "other users" in message
+    assert os.listdir(mine) == []
+
+
+def test_unpack_dir_owned_by_another_user_is_refused(tmp_path: pathlib.Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give a folder to another user")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, 65534, 65534)
+
+    message = _refusal(Sandbox(tmp_path), str(theirs))
+
+    assert "other users" in message
+    assert os.listdir(theirs) == []
+
+
+def test_unpack_dir_shared_with_the_sticky_bit_is_used(tmp_path: pathlib.Path) -> None:
+    sandbox = Sandbox(tmp_path)
+    sandbox.env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+
+    response = sandbox.response(extra_env={"AWS_WIF_HELPER_UNPACK_DIR": str(shared)})
+
+    assert signing_access_key(response) == ACCESS_KEY
+    assert os.listdir(shared) == []
+
+
+def test_unpack_dir_too_long_for_the_bundles_loader_is_refused(tmp_path: pathlib.Path) -> None:
+    # staticx's loader keeps TMPDIR/staticx-XXXXXX/.staticx.interp in 256 bytes.
+    folder = tmp_path / ("x" * (226 - len(str(tmp_path)) - 1))
+    folder.mkdir()
+    assert len(str(folder)) == 226
+
+    message = _refusal(Sandbox(tmp_path), str(folder))
+
+    assert "too long" in message
+    assert os.listdir(folder) == []
+
+
+def test_unpack_dir_that_is_not_utf8_is_refused(tmp_path: pathlib.Path) -> None:
+    # The bundled Python cannot start from such a folder.
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+
+    message = _refusal(Sandbox(tmp_path), folder)
+
+    assert "UTF-8" in message
+    assert os.listdir(folder) == []
+
+
+def test_a_stray_caller_tmpdir_variable_does_not_change_the_credential_process_tmpdir(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The launcher sets AWS_WIF_HELPER_CALLER_TMPDIR only when it changes TMPDIR;
+    # when it keeps TMPDIR, one inherited from elsewhere must not be applied.
+    sandbox = Sandbox(tmp_path)
+    seen = tmp_path / "tmpdir-seen"
+    document = {"Version": 1, "AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET}
+    script = tmp_path / "credential-process"
+    script.write_text(
+        f"#!/bin/sh\nprintf %s \"$TMPDIR\" > {seen}\ncat <<'EOF'\n{json.dumps(document)}\nEOF\n"
+    )
+    script.chmod(0o755)
+    sandbox.config.write_text(f"[profile process]\ncredential_process = {script}\n")
+
+    response = sandbox.response(
+        "--profile",
+        "process",
+        extra_env={"AWS_WIF_HELPER_CALLER_TMPDIR": str(tmp_path / "elsewhere")},
+    )
+
+    assert signing_access_key(response) == ACCESS_KEY
+    assert seen.read_text() == str(sandbox.unpack)
 
 
 def test_a_damaged_binary_says_so(tmp_path: pathlib.Path) -> None:

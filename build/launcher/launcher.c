@@ -17,9 +17,13 @@
  *      XDG_CACHE_HOME defaults to $HOME/.cache).
  *
  * Usable means: an absolute path to a folder this user can write, on a mount
- * without `noexec`. The bundle is copied into that folder and run from there,
- * and the helper deletes the copy as soon as it starts. (It cannot run from
- * memory: staticx's bootloader needs a real path for its own file.)
+ * without `noexec`, with room for the run; its real path (symbolic links
+ * resolved) is UTF-8, at most 225 bytes long, and neither it nor a folder
+ * above it can be changed by another user (owned by this user or root, and
+ * not writable by others unless sticky). The bundle is copied into that
+ * folder and run from there, and the helper deletes the copy as soon as it
+ * starts. (It cannot run from memory: staticx's bootloader needs a real path
+ * for its own file.)
  *
  * What the helper needs to know comes in variables it removes at start
  * (build/frozen_runtime.py): AWS_WIF_HELPER_CALLER_TMPDIR (the caller's
@@ -27,8 +31,9 @@
  * AWS_WIF_HELPER_PROGRAM (this file), AWS_WIF_HELPER_LAUNCH_PID (the run's
  * first process) and AWS_WIF_HELPER_LAUNCH_COPY (the copy to delete).
  *
- * When no folder will do, the launcher answers itself: in protocol mode (a
- * GOOGLE_EXTERNAL_ACCOUNT_* variable is set) with one failure response on
+ * When no folder will do, the launcher answers itself: in protocol mode (as
+ * the helper decides it: one of the client's request variables is set and the
+ * first argument is not a command for people) with one failure response on
  * stdout and exit status 0, like the helper; otherwise with a message on
  * stderr and exit status 1. It never reads stdin.
  */
@@ -50,11 +55,33 @@
 #define TRAILER_SIZE 16
 #define PROGRAM_NAME "aws-wif-helper"
 #define COPY_PREFIX ".aws-wif-helper-launch-"
-#define PROTOCOL_PREFIX "GOOGLE_EXTERNAL_ACCOUNT_"
+/*
+ * staticx's bootloader writes TMPDIR/staticx-XXXXXX/.staticx.interp into a
+ * 256-byte program header: a longer TMPDIR fails with "Current INTERP too small".
+ */
+#define FOLDER_MAX_LENGTH 225
+/*
+ * A run holds the copy, staticx's folder and PyInstaller's at once: about 3.4
+ * times the bundle's size, measured (11 MB bundle, 37 MB), and 58 files.
+ */
+#define ROOM_PER_BUNDLE_BYTE 4
+#define FILES_NEEDED 256
 #define FOLDER_ERROR "UNPACK_FOLDER_UNAVAILABLE"
 #define LAUNCH_ERROR "LAUNCH_FAILED"
 
 extern char **environ;
+
+/* What the helper counts as protocol mode: helper/request.py, PROTOCOL_VARIABLES. */
+static const char *const protocol_variables[] = {
+    "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE",      "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE",
+    "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE",   "GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE",
+    "GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL", "GOOGLE_EXTERNAL_ACCOUNT_REVOKE",
+};
+/* The helper's commands for people, which answer on stderr whatever is set (helper/cli.py). */
+static const char *const people_commands[] = {"token", "create-config", "doctor"};
+
+/* The first argument, for protocol_mode(); NULL when there is none. */
+static const char *first_argument;
 
 struct bundle {
     int file;
@@ -66,8 +93,16 @@ struct bundle {
 
 static int protocol_mode(void)
 {
-    for (char **variable = environ; *variable; variable++) {
-        if (strncmp(*variable, PROTOCOL_PREFIX, strlen(PROTOCOL_PREFIX)) == 0) {
+    size_t commands = sizeof people_commands / sizeof people_commands[0];
+    size_t variables = sizeof protocol_variables / sizeof protocol_variables[0];
+
+    for (size_t index = 0; first_argument && index < commands; index++) {
+        if (strcmp(first_argument, people_commands[index]) == 0) {
+            return 0;
+        }
+    }
+    for (size_t index = 0; index < variables; index++) {
+        if (getenv(protocol_variables[index])) {
             return 1;
         }
     }
@@ -167,11 +202,74 @@ static int copy_bundle(const struct bundle *bundle, int target)
 
 /* ---- the unpack folder ---- */
 
-/* Why `folder` cannot hold the unpacked bundle, or NULL when it can. */
-static const char *unusable(const char *folder)
+/* Whether `text` is valid UTF-8 (no overlong forms, no surrogates), as Python decodes it. */
+static int is_utf8(const char *text)
 {
+    static const unsigned long least[] = {0, 0x80, 0x800, 0x10000};
+    const unsigned char *c = (const unsigned char *)text;
+
+    while (*c) {
+        int follow = *c < 0x80 ? 0 : (*c & 0xe0) == 0xc0 ? 1 : (*c & 0xf0) == 0xe0 ? 2
+                   : (*c & 0xf8) == 0xf0 ? 3 : -1;
+        if (follow < 0) {
+            return 0;
+        }
+        unsigned long code = *c++ & (0x7f >> follow);
+        for (int byte = 0; byte < follow; byte++, c++) {
+            if ((*c & 0xc0) != 0x80) {
+                return 0;
+            }
+            code = code << 6 | (*c & 0x3f);
+        }
+        if (code < least[follow] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Whether another user could change `folder` (a real path) or a folder above
+ * it, and so swap the copy or an unpacked library before it runs: one of them
+ * is owned by someone other than this user or root, or writable by everyone
+ * without the sticky bit. (Group-writable folders are the group's choice.)
+ */
+static int others_may_change(const char *folder)
+{
+    char prefix[PATH_MAX];
+    size_t length = strlen(folder);
+
+    for (size_t end = 0; end <= length; end++) {
+        if (end < length && folder[end] != '/') {
+            continue;
+        }
+        size_t take = end ? end : 1;
+        struct stat status;
+        memcpy(prefix, folder, take);
+        prefix[take] = '\0';
+        if (stat(prefix, &status) != 0) {
+            return 1;
+        }
+        if (status.st_uid != 0 && status.st_uid != geteuid()) {
+            return 1;
+        }
+        if ((status.st_mode & S_IWOTH) && !(status.st_mode & S_ISVTX)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Why `folder` cannot hold a run of a bundle of `bundle_length` bytes, or NULL
+ * when it can; then `real` holds its real path, the one to use.
+ */
+static const char *unusable(const char *folder, off_t bundle_length, char real[PATH_MAX])
+{
+    static char room[128];
     struct stat status;
     struct statvfs mount;
+    unsigned long long needed = (unsigned long long)bundle_length * ROOM_PER_BUNDLE_BYTE;
 
     if (folder[0] != '/') {
         return "is not an absolute path";
@@ -185,11 +283,31 @@ static const char *unusable(const char *folder)
     if (access(folder, W_OK | X_OK) != 0) {
         return "is not writable by this user";
     }
-    if (statvfs(folder, &mount) != 0) {
+    if (!realpath(folder, real)) {
+        return "cannot be inspected";
+    }
+    if (strlen(real) > FOLDER_MAX_LENGTH) {
+        return "has a real path longer than 225 bytes, too long for the bundle's loader";
+    }
+    if (!is_utf8(real)) {
+        return "has a real path that is not UTF-8, which the bundled Python cannot use";
+    }
+    if (others_may_change(real)) {
+        return "can be changed by other users (it or a folder above it belongs to another "
+               "user, or everyone may write there without the sticky bit)";
+    }
+    if (statvfs(real, &mount) != 0) {
         return "cannot be inspected";
     }
     if (mount.f_flag & ST_NOEXEC) {
         return "is on a noexec mount";
+    }
+    unsigned long long block = mount.f_frsize ? mount.f_frsize : mount.f_bsize;
+    if ((unsigned long long)mount.f_bavail * block < needed ||
+        (mount.f_files != 0 && mount.f_favail < FILES_NEEDED)) {
+        snprintf(room, sizeof room, "has too little free space (a run needs about %llu MB)",
+                 (needed >> 20) + 1);
+        return room;
     }
     return NULL;
 }
@@ -219,13 +337,14 @@ static const char *cache_folder(void)
     return path;
 }
 
-static const char *choose_folder(void)
+static const char *choose_folder(off_t bundle_length)
 {
     static char message[PATH_MAX + 512];
+    static char real[PATH_MAX];
     const char *chosen = getenv("AWS_WIF_HELPER_UNPACK_DIR");
 
     if (chosen && chosen[0]) {
-        const char *why = unusable(chosen);
+        const char *why = unusable(chosen, bundle_length, real);
         if (why) {
             snprintf(message, sizeof message,
                      "AWS_WIF_HELPER_UNPACK_DIR (%.*s) %s; point it at a folder of this user's on "
@@ -233,25 +352,27 @@ static const char *choose_folder(void)
                      PATH_MAX, chosen, why);
             give_up(FOLDER_ERROR, message);
         }
-        return chosen;
+        return real;
     }
 
     const char *candidates[] = {
         getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm", getenv("XDG_RUNTIME_DIR"),
     };
     for (size_t index = 0; index < sizeof candidates / sizeof candidates[0]; index++) {
-        if (candidates[index] && candidates[index][0] && !unusable(candidates[index])) {
-            return candidates[index];
+        const char *candidate = candidates[index];
+        if (candidate && candidate[0] && !unusable(candidate, bundle_length, real)) {
+            return real;
         }
     }
     const char *cache = cache_folder();
-    if (cache && !unusable(cache)) {
-        return cache;
+    if (cache && !unusable(cache, bundle_length, real)) {
+        return real;
     }
 
     give_up(FOLDER_ERROR,
             "No folder to unpack into: TMPDIR, /tmp, /var/tmp, /dev/shm, XDG_RUNTIME_DIR and "
-            "~/.cache/aws-wif-helper are missing, not writable or on noexec mounts. Set "
+            "~/.cache/aws-wif-helper are missing, not writable, on noexec mounts, too full or "
+            "open to other users. Set "
             "AWS_WIF_HELPER_UNPACK_DIR to a folder of this user's on a mount that allows running "
             "programs (for example /var/lib/aws-wif-helper, mode 0700).");
     return NULL;
@@ -277,6 +398,8 @@ static void pass_on(const char *folder)
     if (!caller || strcmp(caller, folder) != 0) {
         set_variable("AWS_WIF_HELPER_CALLER_TMPDIR", caller ? caller : "");
         set_variable("TMPDIR", folder);
+    } else {
+        unsetenv("AWS_WIF_HELPER_CALLER_TMPDIR");
     }
     if (length > 0) {
         program[length] = '\0';
@@ -318,9 +441,9 @@ static void run_from_copy(const struct bundle *bundle, const char *folder, char 
 
 int main(int argc, char **argv)
 {
-    (void)argc;
+    first_argument = argc > 1 ? argv[1] : NULL;
     struct bundle bundle = find_bundle();
-    const char *folder = choose_folder();
+    const char *folder = choose_folder(bundle.length);
 
     pass_on(folder);
 
