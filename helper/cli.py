@@ -20,7 +20,7 @@ import helper
 from helper.protocol import run_protocol_mode
 from helper.request import PROTOCOL_VARIABLES
 
-__all__ = ["main"]
+__all__ = ["COMMAND_NAMES", "main"]
 
 USAGE = """\
 usage: aws-wif-helper [--profile NAME] [--region REGION]
@@ -103,6 +103,8 @@ def _token(argv: Sequence[str]) -> int:
 
 
 _COMMANDS = {"token": _token, "create-config": _create_config, "doctor": _doctor}
+# The commands for people; the binary's launcher knows them too (build/launcher/launcher.c).
+COMMAND_NAMES = tuple(_COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,12 +17,15 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 from typing import Any
 
 import pytest
 
+from helper.cli import COMMAND_NAMES
+from helper.request import PROTOCOL_VARIABLES
 from tests.standins.frozen_binary import (
     AUDIENCE,
     AWS_TOKEN_TYPE,
@@ -482,3 +485,12 @@ def test_a_damaged_binary_says_so(tmp_path: pathlib.Path) -> None:
     assert response["code"] == "LAUNCH_FAILED"
     assert "damaged" in response["message"]
     assert not any(name.startswith(RUN_LEFTOVERS) for name in os.listdir(sandbox.unpack))
+
+
+def test_launcher_and_helper_agree_on_what_protocol_mode_is() -> None:
+    source = (pathlib.Path(__file__).parents[1] / "build" / "launcher" / "launcher.c").read_text()
+    variables = source.partition("protocol_variables[] = {")[2].partition("};")[0]
+    commands = source.partition("people_commands[] = {")[2].partition("};")[0]
+
+    assert re.findall(r'"([A-Z_]+)"', variables) == list(PROTOCOL_VARIABLES)
+    assert re.findall(r'"([a-z-]+)"', commands) == list(COMMAND_NAMES)

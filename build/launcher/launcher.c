@@ -25,11 +25,12 @@
  * starts. (It cannot run from memory: staticx's bootloader needs a real path
  * for its own file.)
  *
- * What the helper needs to know comes in variables it removes at start
- * (build/frozen_runtime.py): AWS_WIF_HELPER_CALLER_TMPDIR (the caller's
- * TMPDIR, empty when it had none; set only when the launcher changed it),
- * AWS_WIF_HELPER_PROGRAM (this file), AWS_WIF_HELPER_LAUNCH_PID (the run's
- * first process) and AWS_WIF_HELPER_LAUNCH_COPY (the copy to delete).
+ * What the helper needs to know comes in variables: AWS_WIF_HELPER_CALLER_TMPDIR
+ * (the caller's TMPDIR, empty when it had none; set only when the launcher
+ * changed it) and AWS_WIF_HELPER_LAUNCH_COPY (the copy to delete), which
+ * build/frozen_runtime.py acts on and removes at start; AWS_WIF_HELPER_PROGRAM
+ * (this file, for create-config) and AWS_WIF_HELPER_LAUNCH_PID (the run's
+ * first process, for the deadline), which the helper reads.
  *
  * When no folder will do, the launcher answers itself: in protocol mode (as
  * the helper decides it: one of the client's request variables is set and the
