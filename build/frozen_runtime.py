@@ -45,6 +45,7 @@ STALE_AFTER_SECONDS = 60
 UNPACK_MARKER = "aws-wif-helper.unpacked"
 PROGRAM_NAME = "aws-wif-helper"
 LAUNCH_COPY_PREFIX = ".aws-wif-helper-launch-"  # as in build/launcher/launcher.c
+_LEFTOVER_PREFIXES = ("_MEI", "staticx-", LAUNCH_COPY_PREFIX)
 
 # Descriptors holding this run's locks; kept open until the process ends.
 _held: list[int] = []
@@ -124,11 +125,13 @@ def _is_ours(path: str, name: str) -> bool:
 def _sweep(parent: str, own: list[str]) -> None:
     now = time.time()
     for entry in os.scandir(parent):
-        path = os.path.realpath(entry.path)
+        if not entry.name.startswith(_LEFTOVER_PREFIXES):  # most of a busy /tmp
+            continue
         with contextlib.suppress(OSError):
             if entry.name.startswith(LAUNCH_COPY_PREFIX):
                 _remove_stale_launch_copy(entry, now)
                 continue
+            path = os.path.realpath(entry.path)
             if path in own or not entry.is_dir(follow_symlinks=False):
                 continue
             if not _is_ours(path, entry.name):
