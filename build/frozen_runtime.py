@@ -4,12 +4,13 @@ One-file mode unpacks the bundle into a fresh folder under TMPDIR on every run
 (`_MEI*`, made by PyInstaller's bootloader; with the portable build also a
 `staticx-*` folder holding the bundle's C library) and removes it when the run
 ends. Before that, the launcher at the front of the file (build/launcher/
-launcher.c) chose a TMPDIR that allows running programs and copied the bundle
-there to run it. Three things need help:
+launcher.c) chose a TMPDIR that allows running programs and ran the bundle
+from a copy there: the one it keeps, or, where it cannot keep one, a copy of
+this run's own. Three things need help:
 
-* The launcher's copy of the bundle (AWS_WIF_HELPER_LAUNCH_COPY) is no longer
-  needed once this code runs, and the caller's TMPDIR, which the launcher may
-  have changed, belongs to the programs the helper starts. Both are put right
+* A copy of this run's own (AWS_WIF_HELPER_LAUNCH_COPY) is no longer needed
+  once this code runs, and the caller's TMPDIR, which the launcher may have
+  changed, belongs to the programs the helper starts. Both are put right
   first.
 
 * The bootloader puts the unpack folder on LD_LIBRARY_PATH so the bundled

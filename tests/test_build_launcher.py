@@ -31,6 +31,7 @@ from tests.standins.frozen_binary import (
     AWS_TOKEN_TYPE,
     RUN_LEFTOVERS,
     Sandbox,
+    kept_copy_name,
     require_binary,
     signing_access_key,
 )
@@ -292,7 +293,7 @@ def test_unpack_dir_variable_on_an_ordinary_host(tmp_path: pathlib.Path) -> None
     response = sandbox.response(extra_env={"AWS_WIF_HELPER_UNPACK_DIR": str(chosen)})
 
     assert signing_access_key(response) == ACCESS_KEY
-    assert os.listdir(chosen) == []
+    assert os.listdir(chosen) == [kept_copy_name()]
     assert sandbox.unpack_folders() == []
 
 
@@ -411,7 +412,7 @@ def test_unpack_dir_shared_with_the_sticky_bit_is_used(tmp_path: pathlib.Path) -
     response = sandbox.response(extra_env={"AWS_WIF_HELPER_UNPACK_DIR": str(shared)})
 
     assert signing_access_key(response) == ACCESS_KEY
-    assert os.listdir(shared) == []
+    assert os.listdir(shared) == [kept_copy_name()]
 
 
 def test_unpack_dir_too_long_for_the_bundles_loader_is_refused(tmp_path: pathlib.Path) -> None:

@@ -5,7 +5,8 @@
  * The file is this small static program, then the bundle (the one-file
  * PyInstaller program wrapped by staticx), then a trailer:
  *
- *     [launcher][bundle][8 bytes "AWSWIFH1"][8 bytes: bundle offset, little-endian]
+ *     [launcher][bundle][8 bytes "AWSWIFH2"][8 bytes: bundle offset, little-endian]
+ *                       [16 bytes: the start of the bundle's SHA-256, naming the build]
  *
  * The bundle unpacks itself under TMPDIR and runs code from there, which
  * cannot work on a `noexec` mount. So the launcher points TMPDIR at the first
@@ -20,10 +21,15 @@
  * without `noexec`, with room for the run; its real path (symbolic links
  * resolved) is UTF-8, at most 225 bytes long, and neither it nor a folder
  * above it can be changed by another user (owned by this user or root, and
- * not writable by others unless sticky). The bundle is copied into that
- * folder and run from there, and the helper deletes the copy as soon as it
- * starts. (It cannot run from memory: staticx's bootloader needs a real path
- * for its own file.)
+ * not writable by others unless sticky). The bundle runs from a copy in that
+ * folder: it cannot run from memory, because staticx's bootloader needs a real
+ * path for its own file. The launcher keeps one copy per user and build,
+ * `.aws-wif-helper-kept-UID-BUILD` (0700), and runs it again while it is
+ * whole and only this user can change it, which saves writing 11 MB on every
+ * run; making a new one removes this user's copies of other builds. Where it
+ * cannot keep one (a file of another user's has the name), it runs a copy of
+ * its own, `.aws-wif-helper-launch-*`, which the helper deletes as soon as it
+ * starts.
  *
  * What the helper needs to know comes in variables: AWS_WIF_HELPER_CALLER_TMPDIR
  * (the caller's TMPDIR, empty when it had none; set only when the launcher
@@ -40,6 +46,7 @@
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,10 +59,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define TRAILER_MAGIC "AWSWIFH1"
-#define TRAILER_SIZE 16
+#define TRAILER_MAGIC "AWSWIFH2"
+#define TRAILER_SIZE 32
+#define BUILD_ID_BYTES 16
 #define PROGRAM_NAME "aws-wif-helper"
 #define COPY_PREFIX ".aws-wif-helper-launch-"
+#define KEPT_PREFIX ".aws-wif-helper-kept-"
 /*
  * staticx's bootloader writes TMPDIR/staticx-XXXXXX/.staticx.interp into a
  * 256-byte program header: a longer TMPDIR fails with "Current INTERP too small".
@@ -88,6 +97,7 @@ struct bundle {
     int file;
     off_t offset;
     off_t length;
+    char build[2 * BUILD_ID_BYTES + 1]; /* hexadecimal */
 };
 
 /* ---- answering when the launcher cannot go on ---- */
@@ -176,6 +186,9 @@ static struct bundle find_bundle(void)
 
     bundle.offset = (off_t)offset;
     bundle.length = trailer_at - (off_t)offset;
+    for (int byte = 0; byte < BUILD_ID_BYTES; byte++) {
+        snprintf(bundle.build + 2 * byte, 3, "%02x", trailer[16 + byte]);
+    }
     return bundle;
 }
 
@@ -396,6 +409,7 @@ static void pass_on(const char *folder)
     const char *caller = getenv("TMPDIR");
     ssize_t length = readlink("/proc/self/exe", program, sizeof program - 1);
 
+    unsetenv("AWS_WIF_HELPER_LAUNCH_COPY"); /* set below only for a copy of this run's */
     if (!caller || strcmp(caller, folder) != 0) {
         set_variable("AWS_WIF_HELPER_CALLER_TMPDIR", caller ? caller : "");
         set_variable("TMPDIR", folder);
@@ -410,11 +424,71 @@ static void pass_on(const char *folder)
     set_variable("AWS_WIF_HELPER_LAUNCH_PID", number);
 }
 
-/* Run the bundle from a copy in `folder`, which the helper deletes when it starts. */
-static void run_from_copy(const struct bundle *bundle, const char *folder, char **argv)
+/* ---- the copy the bundle runs from ---- */
+
+/* `folder`/.aws-wif-helper-kept-UID-BUILD, the copy this user keeps of this build. */
+static void kept_copy_path(char path[PATH_MAX], const char *folder, const struct bundle *bundle)
 {
+    snprintf(path, PATH_MAX, "%s/%s%lu-%s", folder, KEPT_PREFIX, (unsigned long)geteuid(),
+             bundle->build);
+}
+
+/*
+ * Whether `path` is a kept copy that may run: a regular file of this user's,
+ * mode 0700, with no other name, as long as the bundle. (Its folder was
+ * checked: nobody else can replace it.)
+ */
+static int is_whole_kept_copy(const char *path, const struct bundle *bundle)
+{
+    struct stat status;
+    int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (file < 0) {
+        return 0;
+    }
+    int whole = fstat(file, &status) == 0 && S_ISREG(status.st_mode) &&
+                status.st_uid == geteuid() && (status.st_mode & 07777) == 0700 &&
+                status.st_nlink == 1 && status.st_size == bundle->length;
+    close(file);
+    return whole;
+}
+
+/* Remove this user's kept copies of other builds from `folder`; `kept` is the one to keep. */
+static void remove_other_builds(const char *folder, const char *kept)
+{
+    char prefix[64];
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/%sXXXXXX", folder, COPY_PREFIX) >= (int)sizeof path) {
+    struct stat status;
+    DIR *entries = opendir(folder);
+
+    if (!entries) {
+        return;
+    }
+    snprintf(prefix, sizeof prefix, "%s%lu-", KEPT_PREFIX, (unsigned long)geteuid());
+    for (struct dirent *entry; (entry = readdir(entries));) {
+        if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0) {
+            continue;
+        }
+        if (snprintf(path, sizeof path, "%s/%s", folder, entry->d_name) >= (int)sizeof path ||
+            strcmp(path, kept) == 0) {
+            continue;
+        }
+        if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) &&
+            status.st_uid == geteuid()) {
+            unlink(path);
+        }
+    }
+    closedir(entries);
+}
+
+/*
+ * A fresh, whole copy of the bundle in `folder`, mode 0700; its path goes to
+ * `path`. Returns whether it reached the disk (fsync), which a copy to keep
+ * needs: after a crash, a kept copy of the right size must not hold zeros.
+ */
+static int write_copy(const struct bundle *bundle, const char *folder, char path[PATH_MAX])
+{
+    if (snprintf(path, PATH_MAX, "%s/%sXXXXXX", folder, COPY_PREFIX) >= PATH_MAX) {
         give_up(FOLDER_ERROR,
                 "The unpack folder's path is too long; choose a shorter one with "
                 "AWS_WIF_HELPER_UNPACK_DIR.");
@@ -426,15 +500,39 @@ static void run_from_copy(const struct bundle *bundle, const char *folder, char 
                 "Cannot create a file in the unpack folder; check its permissions and free space.");
     }
     int copied = copy_bundle(bundle, copy) == 0 && fchmod(copy, 0700) == 0;
+    int synced = copied && fsync(copy) == 0;
     if (close(copy) != 0 || !copied) {
         unlink(path);
         give_up(FOLDER_ERROR,
                 "Cannot write the program into the unpack folder; check its free space.");
     }
+    return synced;
+}
 
-    set_variable("AWS_WIF_HELPER_LAUNCH_COPY", path);
-    execve(path, argv, environ);
-    unlink(path);
+/*
+ * Run the bundle from this user's kept copy in `folder`, making it first when
+ * it is missing or not whole; or, when no copy can be kept there, from a copy
+ * of this run's own. Returns only to give up.
+ */
+static void run_bundle(const struct bundle *bundle, const char *folder, char **argv)
+{
+    char kept[PATH_MAX];
+    char copy[PATH_MAX];
+
+    kept_copy_path(kept, folder, bundle);
+    if (is_whole_kept_copy(kept, bundle)) {
+        execve(kept, argv, environ);
+    }
+
+    if (write_copy(bundle, folder, copy) && rename(copy, kept) == 0) {
+        remove_other_builds(folder, kept);
+        execve(kept, argv, environ);
+        unlink(kept);
+    } else {
+        set_variable("AWS_WIF_HELPER_LAUNCH_COPY", copy);
+        execve(copy, argv, environ);
+        unlink(copy);
+    }
     give_up(FOLDER_ERROR,
             "Cannot run the program from the unpack folder; allow running programs there or "
             "choose another folder with AWS_WIF_HELPER_UNPACK_DIR.");
@@ -448,6 +546,6 @@ int main(int argc, char **argv)
 
     pass_on(folder);
 
-    run_from_copy(&bundle, folder, argv);
+    run_bundle(&bundle, folder, argv);
     return 1;
 }

@@ -27,6 +27,7 @@ __all__ = [
     "BINARY",
     "RUN_LEFTOVERS",
     "Sandbox",
+    "kept_copy_name",
     "require_binary",
     "signing_access_key",
 ]
@@ -49,6 +50,18 @@ def require_binary() -> pathlib.Path:
     if os.environ.get("CI"):
         pytest.fail(f"{BINARY} is missing; CI must run `bash build/build.sh` before the tests.")
     pytest.skip(f"{BINARY} is not built; run `bash build/build.sh` first.")
+
+
+def kept_copy_name() -> str:
+    """The name of the copy of the bundle the launcher keeps for this user and build.
+
+    `.aws-wif-helper-kept-UID-BUILD`, BUILD being the last 16 bytes of the
+    binary (the start of the bundle's SHA-256) in hexadecimal.
+    """
+    with require_binary().open("rb") as binary:
+        binary.seek(-16, os.SEEK_END)
+        build = binary.read(16).hex()
+    return f".aws-wif-helper-kept-{os.geteuid()}-{build}"
 
 
 class Sandbox:
