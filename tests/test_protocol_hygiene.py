@@ -8,6 +8,7 @@ written to stderr.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -217,4 +218,9 @@ def test_the_helper_leaves_nothing_behind_in_tmpdir(
 
     run_helper(aws_env.environ({**client_variables(), "TMPDIR": str(own_tmpdir)}))
 
-    assert list(own_tmpdir.iterdir()) == []
+    # The binary's launcher keeps one copy of its bundle there on purpose, for
+    # the next run (tests/test_build_kept_copy.py); nothing else may stay.
+    left = sorted(path.name for path in own_tmpdir.iterdir())
+    kept = [name for name in left if name.startswith(f".aws-wif-helper-kept-{os.geteuid()}-")]
+    assert len(kept) <= 1
+    assert [name for name in left if name not in kept] == []
