@@ -11,11 +11,16 @@ A stand-in planted at the name is a script that leaves a mark if it ever runs.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import shutil
+import subprocess
+from collections.abc import Callable
 
 import pytest
 
+from tests.captured import capture
 from tests.standins.frozen_binary import (
     RUN_LEFTOVERS,
     Sandbox,
@@ -27,6 +32,8 @@ from tests.standins.frozen_binary import (
 ACCESS_KEY = "AKIAFROZENKEPTCOPY01"
 SECRET = "frozen-kept-copy-secret-not-a-real-one-0"
 OTHER_USER_ID = 65534
+# Eight runs at once on a small machine, each unpacking 37 MB.
+CONCURRENT_TIMEOUT_SECONDS = 120
 
 
 @pytest.fixture
@@ -134,3 +141,109 @@ def test_making_a_kept_copy_removes_this_users_copies_of_other_builds(sandbox: S
     assert signing_access_key(sandbox.response()) == ACCESS_KEY
 
     assert sorted(os.listdir(sandbox.unpack)) == sorted([kept_copy_name(), someone_elses.name])
+
+
+def another_build(tmp_path: pathlib.Path) -> pathlib.Path:
+    """The binary under another build name: the same bundle, its trailer's last byte changed."""
+    data = bytearray(require_binary().read_bytes())
+    data[-1] ^= 0xFF
+    other = tmp_path / "another-build" / "aws-wif-helper"
+    other.parent.mkdir()
+    other.write_bytes(bytes(data))
+    other.chmod(0o755)
+    return other
+
+
+def run_at_once(sandbox: Sandbox, programs: list[pathlib.Path]) -> list[tuple[int, str, str]]:
+    """Start every program in protocol mode at the same moment; their exit statuses and output."""
+    runs = [
+        subprocess.Popen(
+            [str(program)],
+            env=sandbox.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for program in programs
+    ]
+    results = []
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=CONCURRENT_TIMEOUT_SECONDS)
+        capture("the frozen binary, run with others at once", stdout + stderr)
+        results.append((run.returncode, stdout, stderr))
+    return results
+
+
+def test_first_runs_at_once_all_answer_and_leave_nothing_behind(sandbox: Sandbox) -> None:
+    """A run that makes the kept copy must not replace one another run has just started."""
+    results = run_at_once(sandbox, [require_binary()] * 8)
+
+    for returncode, stdout, stderr in results:
+        assert (returncode, stderr) == (0, "")
+        assert signing_access_key(json.loads(stdout)) == ACCESS_KEY
+    assert leftovers(sandbox) == []
+    assert (sandbox.unpack / kept_copy_name()).stat().st_nlink == 1
+
+
+def test_runs_of_two_builds_at_once_all_answer(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    """A run that removes another build's kept copy must not remove one that build is starting."""
+    programs = [require_binary(), another_build(tmp_path)] * 4
+
+    results = run_at_once(sandbox, programs)
+
+    for returncode, stdout, stderr in results:
+        assert (returncode, stderr) == (0, "")
+        assert signing_access_key(json.loads(stdout)) == ACCESS_KEY
+    assert leftovers(sandbox) == []
+
+
+def whole_copy_of_the_bundle() -> bytes:
+    data = require_binary().read_bytes()
+    offset = int.from_bytes(data[-24:-16], "little")
+    return data[offset:-32]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda bundle: bytes(len(bundle)), id="all-zeros"),
+        pytest.param(lambda bundle: bundle[:-4096] + bytes(4096), id="last-block-zeros"),
+        pytest.param(
+            lambda bundle: bundle[: len(bundle) // 2] + bytes(len(bundle) - len(bundle) // 2),
+            id="second-half-zeros",
+        ),
+    ],
+)
+def test_a_kept_copy_of_the_right_size_that_lost_data_is_replaced(
+    sandbox: Sandbox, damage: Callable[[bytes], bytes]
+) -> None:
+    """Data lost in a crash reads as zeros: such a copy would fail every later run."""
+    kept = sandbox.unpack / kept_copy_name()
+    kept.write_bytes(damage(whole_copy_of_the_bundle()))
+    kept.chmod(0o700)
+
+    assert signing_access_key(sandbox.response()) == ACCESS_KEY
+
+    assert kept.read_bytes() == whole_copy_of_the_bundle()
+    assert leftovers(sandbox) == []
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace makes flock fail as on NFS")
+def test_a_folder_without_file_locks_still_keeps_and_runs_a_copy(sandbox: Sandbox) -> None:
+    """Some network file systems refuse flock; the lock guards removal, not running."""
+    traced = subprocess.run(
+        ["strace", "-f", "-o", "/dev/null", "-e", "inject=flock:error=ENOLCK", require_binary()],
+        env=sandbox.env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=CONCURRENT_TIMEOUT_SECONDS,
+        check=False,
+    )
+    capture("the frozen binary under strace", traced.stdout + traced.stderr)
+
+    assert (traced.returncode, traced.stderr) == (0, "")
+    assert signing_access_key(json.loads(traced.stdout)) == ACCESS_KEY
+    assert (sandbox.unpack / kept_copy_name()).exists()
+    assert leftovers(sandbox) == []

@@ -26,7 +26,10 @@
  * path for its own file. The launcher keeps one copy per user and build,
  * `.aws-wif-helper-kept-UID-BUILD` (0700), and runs it again while it is
  * whole and only this user can change it, which saves writing 11 MB on every
- * run; making a new one removes this user's copies of other builds. Where it
+ * run. A whole kept copy is never replaced or removed while a run may be
+ * starting from it (staticx's bootloader looks its own name up after
+ * unpacking): a new one is put in place only where none is, and making one
+ * removes this user's copies of other builds that no run holds a lock on. Where it
  * cannot keep one (a file of another user's has the name), it runs a copy of
  * its own, `.aws-wif-helper-launch-*`, which the helper deletes as soon as it
  * starts.
@@ -54,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -76,6 +80,14 @@
  */
 #define ROOM_PER_BUNDLE_BYTE 4
 #define FILES_NEEDED 256
+/*
+ * A kept copy is compared with the bundle in this many blocks, spread evenly
+ * from its first to its last: data lost in a crash reads as zeros, and a copy
+ * that lost any would fail every run. (All 11 MB would cost about as much as
+ * writing a new copy; these cost some 50 microseconds.)
+ */
+#define SAMPLE_BLOCKS 33
+#define SAMPLE_BLOCK_SIZE 4096
 #define FOLDER_ERROR "UNPACK_FOLDER_UNAVAILABLE"
 #define LAUNCH_ERROR "LAUNCH_FAILED"
 
@@ -433,27 +445,69 @@ static void kept_copy_path(char path[PATH_MAX], const char *folder, const struct
              bundle->build);
 }
 
-/*
- * Whether `path` is a kept copy that may run: a regular file of this user's,
- * mode 0700, with no other name, as long as the bundle. (Its folder was
- * checked: nobody else can replace it.)
- */
-static int is_whole_kept_copy(const char *path, const struct bundle *bundle)
+/* Whether the kept copy open as `file` holds the bundle's bytes in every sampled block. */
+static int holds_the_bundle(int file, const struct bundle *bundle)
 {
-    struct stat status;
-    int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    unsigned char kept[SAMPLE_BLOCK_SIZE];
+    unsigned char ours[SAMPLE_BLOCK_SIZE];
+    off_t size = bundle->length < SAMPLE_BLOCK_SIZE ? bundle->length : SAMPLE_BLOCK_SIZE;
+    off_t span = bundle->length - size;
 
-    if (file < 0) {
-        return 0;
+    for (off_t block = 0; block < SAMPLE_BLOCKS; block++) {
+        off_t at = span / (SAMPLE_BLOCKS - 1) * block;
+        if (block == SAMPLE_BLOCKS - 1) {
+            at = span;
+        }
+        if (pread(file, kept, (size_t)size, at) != size ||
+            pread(bundle->file, ours, (size_t)size, bundle->offset + at) != size ||
+            memcmp(kept, ours, (size_t)size) != 0) {
+            return 0;
+        }
     }
-    int whole = fstat(file, &status) == 0 && S_ISREG(status.st_mode) &&
-                status.st_uid == geteuid() && (status.st_mode & 07777) == 0700 &&
-                status.st_nlink == 1 && status.st_size == bundle->length;
-    close(file);
-    return whole;
+    return 1;
 }
 
-/* Remove this user's kept copies of other builds from `folder`; `kept` is the one to keep. */
+/*
+ * The kept copy at `path` open for running, or -1 when it may not run: it must
+ * be a regular file of this user's, mode 0700, with no other name, as long as
+ * the bundle and equal to it where sampled, and not the file `failed` (one
+ * that could not run). (Its folder
+ * was checked: nobody else can replace it.)
+ *
+ * The descriptor holds a shared lock and stays open across execve, in the
+ * bundle's processes, for as long as the run lives: staticx's bootloader looks
+ * its file up by name after it has unpacked, and fails if the name is gone, so
+ * a run of another build removes a kept copy only when it can lock it alone
+ * (never where the file system refuses locks).
+ */
+static int open_whole_kept_copy(const char *path, const struct bundle *bundle,
+                                const struct stat *failed)
+{
+    struct stat status;
+    int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+
+    if (file < 0) {
+        return -1;
+    }
+    /* Taken by a run removing it (EWOULDBLOCK); where locks are refused (ENOLCK), none is. */
+    int unlocked = flock(file, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    int whole = !unlocked && fstat(file, &status) == 0 &&
+                S_ISREG(status.st_mode) && status.st_uid == geteuid() &&
+                (status.st_mode & 07777) == 0700 && status.st_nlink == 1 &&
+                status.st_size == bundle->length &&
+                !(failed && status.st_dev == failed->st_dev && status.st_ino == failed->st_ino) &&
+                holds_the_bundle(file, bundle);
+    if (!whole) {
+        close(file);
+        return -1;
+    }
+    return file;
+}
+
+/*
+ * Remove this user's kept copies of other builds from `folder`, but not one a
+ * run holds (see open_whole_kept_copy); `kept` is the one to keep.
+ */
 static void remove_other_builds(const char *folder, const char *kept)
 {
     char prefix[64];
@@ -473,10 +527,15 @@ static void remove_other_builds(const char *folder, const char *kept)
             strcmp(path, kept) == 0) {
             continue;
         }
-        if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) &&
-            status.st_uid == geteuid()) {
-            unlink(path);
+        int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (file < 0) {
+            continue;
         }
+        if (fstat(file, &status) == 0 && S_ISREG(status.st_mode) &&
+            status.st_uid == geteuid() && flock(file, LOCK_EX | LOCK_NB) == 0) {
+            unlink(path); /* no run of that build holds it: none is starting from it */
+        }
+        close(file);
     }
     closedir(entries);
 }
@@ -510,25 +569,58 @@ static int write_copy(const struct bundle *bundle, const char *folder, char path
 }
 
 /*
+ * Make the fresh `copy` this user's kept copy `kept` and open it for running
+ * (open_whole_kept_copy); -1 when it cannot be kept. A whole kept copy is never
+ * replaced, since a run may be starting from it: when another run made one
+ * meanwhile, that one is used and `copy` removed; only a file that may not run,
+ * or the one that `failed`, is replaced.
+ */
+static int keep_copy(const char *copy, const char *kept, const struct bundle *bundle,
+                     const struct stat *failed)
+{
+    if (renameat2(AT_FDCWD, copy, AT_FDCWD, kept, RENAME_NOREPLACE) != 0) {
+        if (errno != EEXIST) {
+            return -1; /* a file system without RENAME_NOREPLACE: run `copy` */
+        }
+        int file = open_whole_kept_copy(kept, bundle, failed);
+        if (file >= 0) {
+            unlink(copy);
+            return file;
+        }
+        if (rename(copy, kept) != 0) {
+            return -1;
+        }
+    }
+    return open_whole_kept_copy(kept, bundle, NULL);
+}
+
+/*
  * Run the bundle from this user's kept copy in `folder`, making it first when
- * it is missing or not whole; or, when no copy can be kept there, from a copy
- * of this run's own. Returns only to give up.
+ * it is missing, may not run or fails to; or, when no copy can be kept there,
+ * from a copy of this run's own. Returns only to give up.
  */
 static void run_bundle(const struct bundle *bundle, const char *folder, char **argv)
 {
     char kept[PATH_MAX];
     char copy[PATH_MAX];
+    struct stat failed;
+    int failed_known = 0;
 
     kept_copy_path(kept, folder, bundle);
-    if (is_whole_kept_copy(kept, bundle)) {
-        execve(kept, argv, environ);
+    int file = open_whole_kept_copy(kept, bundle, NULL);
+    if (file >= 0) {
+        fexecve(file, argv, environ);
+        failed_known = fstat(file, &failed) == 0; /* not a program (zeros): replace it */
+        close(file);
     }
 
-    if (write_copy(bundle, folder, copy) && rename(copy, kept) == 0) {
+    int synced = write_copy(bundle, folder, copy);
+    file = synced ? keep_copy(copy, kept, bundle, failed_known ? &failed : NULL) : -1;
+    if (file >= 0) {
         remove_other_builds(folder, kept);
-        execve(kept, argv, environ);
-        unlink(kept);
-    } else {
+        fexecve(file, argv, environ);
+        close(file);
+    } else if (access(copy, F_OK) == 0) {
         set_variable("AWS_WIF_HELPER_LAUNCH_COPY", copy);
         execve(copy, argv, environ);
         unlink(copy);
