@@ -29,10 +29,10 @@
  * run. A whole kept copy is never replaced or removed while a run may be
  * starting from it (staticx's bootloader looks its own name up after
  * unpacking): a new one is put in place only where none is, and making one
- * removes this user's copies of other builds that no run holds a lock on. Where it
- * cannot keep one (a file of another user's has the name), it runs a copy of
- * its own, `.aws-wif-helper-launch-*`, which the helper deletes as soon as it
- * starts.
+ * removes this user's copies of other builds that no run holds a lock on.
+ * Where it cannot keep one (a file of another user's has the name), it runs a
+ * copy of its own, `.aws-wif-helper-launch-*`, which the helper deletes as
+ * soon as it starts.
  *
  * What the helper needs to know comes in variables: AWS_WIF_HELPER_CALLER_TMPDIR
  * (the caller's TMPDIR, empty when it had none; set only when the launcher
