@@ -235,19 +235,12 @@ def test_a_kept_copy_of_the_right_size_that_lost_data_is_replaced(
 @pytest.mark.skipif(not shutil.which("strace"), reason="strace makes flock fail as on NFS")
 def test_a_folder_without_file_locks_still_keeps_and_runs_a_copy(sandbox: Sandbox) -> None:
     """Some network file systems refuse flock; the lock guards removal, not running."""
-    traced = subprocess.run(
-        [
-            *("strace", "-f", "-o", "/dev/null", "-e", "inject=flock:error=ENOLCK"),
-            *(str(require_binary()), *SLOW_RUN_OPTIONS),
-        ],
-        env=sandbox.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
+    strace = ("strace", "-f", "-o", "/dev/null", "-e", "inject=flock:error=ENOLCK")
+    traced = sandbox.run(
+        *SLOW_RUN_OPTIONS,
+        command=[*strace, str(require_binary())],
         timeout=CONCURRENT_TIMEOUT_SECONDS,
-        check=False,
     )
-    capture("the frozen binary under strace", traced.stdout + traced.stderr)
 
     assert (traced.returncode, traced.stderr) == (0, "")
     assert signing_access_key(json.loads(traced.stdout)) == ACCESS_KEY

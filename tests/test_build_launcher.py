@@ -470,15 +470,7 @@ def test_a_damaged_binary_says_so(tmp_path: pathlib.Path) -> None:
     damaged.chmod(0o755)
     sandbox = Sandbox(tmp_path)
 
-    completed = subprocess.run(
-        [str(damaged)],
-        env=sandbox.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=WAIT_SECONDS,
-        check=False,
-    )
+    completed = sandbox.run(command=[str(damaged)])
 
     assert (completed.returncode, completed.stderr) == (0, "")
     response = json.loads(completed.stdout)

@@ -14,7 +14,7 @@ import os
 import pathlib
 import subprocess
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -104,10 +104,15 @@ class Sandbox:
         *arguments: str,
         extra_env: Mapping[str, str] | None = None,
         timeout: float = RUN_TIMEOUT_SECONDS,
+        command: Sequence[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run the binary as a Google client would: no stdin, stdout and stderr captured."""
+        """Run the binary as a Google client would: no stdin, stdout and stderr captured.
+
+        `command` replaces the built binary: another copy of it, or the binary
+        under a tool that runs it.
+        """
         completed = subprocess.run(
-            [str(require_binary()), *arguments],
+            [*(command or [str(require_binary())]), *arguments],
             env={**self.env, **(extra_env or {})},
             stdin=subprocess.DEVNULL,
             capture_output=True,
