@@ -116,10 +116,26 @@ def _hold(folder: str) -> None:
 
 
 def _is_ours(path: str, name: str) -> bool:
+    """Whether the unpack folder `path` (named `name`) was made by a run of this program.
+
+    PyInstaller's `_MEI*` folders get the marker before any other file (the
+    spec sees to it), and staticx's `staticx-*` folders get the program,
+    named like this one, before the link to it. So a folder of ours lacks
+    both only when its run was killed at once: then it is empty, and an empty
+    folder of this user's holds nothing of anyone's. (A staticx folder killed
+    within its first milliseconds, holding only C libraries, is not
+    recognised.)
+    """
+    if not os.listdir(path):
+        return os.stat(path).st_uid == os.geteuid()
     if name.startswith("_MEI"):
         return os.path.isfile(os.path.join(path, UNPACK_MARKER))
     if name.startswith("staticx-"):
-        return os.readlink(os.path.join(path, ".staticx.prog")) == PROGRAM_NAME
+        program = os.path.join(path, PROGRAM_NAME)
+        with contextlib.suppress(OSError):
+            if os.readlink(os.path.join(path, ".staticx.prog")) == PROGRAM_NAME:
+                return True
+        return os.path.isfile(program) and not os.path.islink(program)
     return False
 
 

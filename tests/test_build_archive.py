@@ -13,6 +13,7 @@ import re
 
 import botocore
 import pytest
+from PyInstaller.archive.readers import CArchiveReader  # type: ignore[import-untyped]
 
 from tests.standins.frozen_binary import REPO
 
@@ -27,14 +28,23 @@ _CLIENT_CREATION = re.compile(
 @pytest.fixture(scope="module")
 def entries() -> set[str]:
     """Names in the PyInstaller archive and in its PYZ of Python modules."""
-    from PyInstaller.archive.readers import CArchiveReader  # type: ignore[import-untyped]
-
     if not UNWRAPPED.is_file():
         pytest.skip(f"{UNWRAPPED} is not built; run `bash build/build.sh` first.")
     archive = CArchiveReader(str(UNWRAPPED))
     names = set(archive.toc)
     modules = archive.open_embedded_archive("PYZ.pyz")
     return names | {f"module:{name}" for name in modules.toc}
+
+
+def test_the_unpack_marker_is_unpacked_before_any_other_file() -> None:
+    # So that a run killed while unpacking leaves a folder the next run knows
+    # as ours (build/frozen_runtime.py). Scripts and modules are not unpacked.
+    if not UNWRAPPED.is_file():
+        pytest.skip(f"{UNWRAPPED} is not built; run `bash build/build.sh` first.")
+    archive = CArchiveReader(str(UNWRAPPED))
+    unpacked = [name for name, entry in archive.toc.items() if entry[-1] in "bx"]
+
+    assert unpacked[0] == "aws-wif-helper.unpacked"
 
 
 def _chain_services() -> set[str]:

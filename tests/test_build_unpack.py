@@ -133,6 +133,22 @@ def test_next_run_removes_stale_launcher_copies_and_keeps_recent_ones(sandbox: S
     assert sandbox.unpack_folders() == [recent]
 
 
+def test_next_run_removes_folders_of_runs_killed_while_unpacking(sandbox: Sandbox) -> None:
+    # Killed before the first file (empty), or in staticx's layer after the
+    # program but before staticx's link to it.
+    for name in ("_MEIkilled", "staticx-killed"):
+        (sandbox.unpack / name).mkdir()
+    partial = sandbox.unpack / "staticx-partial"
+    partial.mkdir()
+    for part in ("libc.so.6", "aws-wif-helper"):
+        (partial / part).write_bytes(b"unpacked before the kill")
+    _age(sandbox, ["_MEIkilled", "staticx-killed", "staticx-partial"])
+
+    assert signing_access_key(sandbox.response()) == ACCESS_KEY
+
+    assert sandbox.unpack_folders() == []
+
+
 def test_next_run_leaves_other_programs_folders_alone(sandbox: Sandbox) -> None:
     foreign = ["_MEIforeign", "staticx-foreign"]
     for name in foreign:
