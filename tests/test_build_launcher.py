@@ -257,7 +257,14 @@ def test_no_usable_folder_anywhere_is_a_protocol_answer_saying_what_to_set(
     response = outcome.response
     assert response["success"] is False
     assert response["code"] == ERROR_CODE
-    assert "Set AWS_WIF_HELPER_UNPACK_DIR" in response["message"]
+    assert "set AWS_WIF_HELPER_UNPACK_DIR" in response["message"]
+    # Each folder tried, and why it would not do.
+    for folder in CANDIDATES:
+        assert f"{folder} is on a noexec mount;" in response["message"]
+    assert (
+        "the cache folder (/tmp/.cache/aws-wif-helper) is on a noexec mount;"
+        in (response["message"])
+    )
     assert outcome.leftovers == []
 
 

@@ -365,7 +365,7 @@ static const char *cache_folder(void)
 
 static const char *choose_folder(off_t bundle_length)
 {
-    static char message[PATH_MAX + 512];
+    static char message[PATH_MAX + 4096];
     static char real[PATH_MAX];
     const char *chosen = getenv("AWS_WIF_HELPER_UNPACK_DIR");
 
@@ -381,26 +381,41 @@ static const char *choose_folder(off_t bundle_length)
         return real;
     }
 
-    const char *candidates[] = {
-        getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm", getenv("XDG_RUNTIME_DIR"),
+    /* Each candidate as named in the message, and its path (NULL when unset). */
+    const char *candidates[][2] = {
+        {"TMPDIR", getenv("TMPDIR")}, {"/tmp", "/tmp"}, {"/var/tmp", "/var/tmp"},
+        {"/dev/shm", "/dev/shm"}, {"XDG_RUNTIME_DIR", getenv("XDG_RUNTIME_DIR")},
+        {"the cache folder", NULL},
     };
-    for (size_t index = 0; index < sizeof candidates / sizeof candidates[0]; index++) {
-        const char *candidate = candidates[index];
-        if (candidate && candidate[0] && !unusable(candidate, bundle_length, real)) {
+    size_t count = sizeof candidates / sizeof candidates[0];
+    static char reasons[4096];
+    size_t used = 0;
+
+    for (size_t index = 0; index < count; index++) {
+        const char *name = candidates[index][0];
+        const char *candidate = index == count - 1 ? cache_folder() : candidates[index][1];
+        if (!candidate || !candidate[0]) {
+            continue;
+        }
+        const char *why = unusable(candidate, bundle_length, real);
+        if (!why) {
             return real;
         }
-    }
-    const char *cache = cache_folder();
-    if (cache && !unusable(cache, bundle_length, real)) {
-        return real;
+        if (used < sizeof reasons) { /* the message names each folder and why it will not do */
+            int length = strcmp(name, candidate) == 0
+                             ? snprintf(reasons + used, sizeof reasons - used, "%s %s; ", name, why)
+                             : snprintf(reasons + used, sizeof reasons - used, "%s (%.200s) %s; ",
+                                        name, candidate, why);
+            used += length > 0 ? (size_t)length : 0;
+        }
     }
 
-    give_up(FOLDER_ERROR,
-            "No folder to unpack into: TMPDIR, /tmp, /var/tmp, /dev/shm, XDG_RUNTIME_DIR and "
-            "~/.cache/aws-wif-helper are missing, not writable, on noexec mounts, too full or "
-            "open to other users. Set "
-            "AWS_WIF_HELPER_UNPACK_DIR to a folder of this user's on a mount that allows running "
-            "programs (for example /var/lib/aws-wif-helper, mode 0700).");
+    snprintf(message, sizeof message,
+             "No folder to unpack into: %.3000sset AWS_WIF_HELPER_UNPACK_DIR to a folder of this "
+             "user's on a mount that allows running programs (for example "
+             "/var/lib/aws-wif-helper, mode 0700).",
+             reasons);
+    give_up(FOLDER_ERROR, message);
     return NULL;
 }
 
